@@ -1,0 +1,26 @@
+import subprocess, sys
+from pathlib import Path
+import pytest, torch
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / 'shared'
+
+
+def pytest_collection_modifyitems(config, items):
+    "Skip `slow` tests unless `-m` selects them, and `cuda` tests where there is no GPU, with a visible reason"
+    markexpr = config.getoption('-m') or ''
+    for item in items:
+        if 'slow' in item.keywords and 'slow' not in markexpr:
+            item.add_marker(pytest.mark.skip(reason='slow: run with `pytest -m slow`'))
+        if 'cuda' in item.keywords and not torch.cuda.is_available():
+            item.add_marker(pytest.mark.skip(reason='cuda: needs a CUDA GPU'))
+
+
+@pytest.fixture(scope='session')
+def cifar10_subset(tmp_path_factory):
+    "Real CIFAR-10 (100 train / 20 test images per class) in fastai's layout, from ../shared"
+    tool = SHARED / 'tools' / 'materialize.py'
+    if not tool.exists(): pytest.skip('../shared (real datasets) is not on this machine')
+    dest = tmp_path_factory.mktemp('real')
+    subprocess.run([sys.executable, str(tool), str(dest), '--only', 'cifar10', '--per-class', '100'], check=True, capture_output=True)
+    return dest / 'cifar10'
