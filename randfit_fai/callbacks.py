@@ -7,12 +7,12 @@ Docs: https://randfit-fai.github.io/randfit_fai/callbacks.html.md"""
 # %% auto #0
 __all__ = ['served_labels', 'check_served', 'Memorize']
 
-# %% ../nbs/02_callbacks.ipynb #3ecf2dd6
+# %% ../nbs/02_callbacks.ipynb #a29cdd45
 from fastai.vision.all import *
 from .data import *
 import contextlib
 
-# %% ../nbs/02_callbacks.ipynb #f76d0477
+# %% ../nbs/02_callbacks.ipynb #77f054d2
 def served_labels(dl):
     "The labels `dl` serves, in item order (a copy of `dl` without shuffling or dropping)"
     return torch.cat([to_device(y, 'cpu') for *_, y in dl.new(shuffle=False, drop_last=False)])
@@ -27,7 +27,7 @@ def check_served(dl, data:RandData):
         raise RuntimeError(f"{(y != data.y).sum()} served training labels differ from the labels drawn for this run")
     return float((y != data.y_clean).mean())
 
-# %% ../nbs/02_callbacks.ipynb #8117ec7f
+# %% ../nbs/02_callbacks.ipynb #0d3af7a4
 class Memorize(Callback):
     "Record, each epoch, loss and accuracy on the full training set (eval mode, trained labels) and the test set"
     order, run_valid = Recorder.order + 1, True
@@ -80,7 +80,7 @@ class Memorize(Callback):
     @property
     def history(self): return pd.DataFrame(self.rows)
 
-# %% ../nbs/02_callbacks.ipynb #593db7aa
+# %% ../nbs/02_callbacks.ipynb #4cd41a4b
 @patch
 def track_memorization(self:Learner, data:RandData, **kwargs):
     "Add a `Memorize` callback for `data` to this `Learner`"

@@ -8,14 +8,14 @@ Docs: https://randfit-fai.github.io/randfit_fai/data.html.md"""
 __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'corrupt_labels', 'channel_stats', 'randomize_pixels',
            'ImageSet', 'digits', 'synthetic', 'load_folder', 'get_dataset', 'TensorDL', 'RandData']
 
-# %% ../nbs/00_data.ipynb #447839a6
+# %% ../nbs/00_data.ipynb #4b85f32c
 from fastai.vision.all import *
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 import hashlib, numbers
 from dataclasses import dataclass
 
-# %% ../nbs/00_data.ipynb #833f9c47
+# %% ../nbs/00_data.ipynb #89b9accf
 NOISES = ('zhang', 'flip', 'pair')
 
 def _check_p(p):
@@ -27,7 +27,7 @@ def _check_choice(v, choices, what):
     "Raise unless `v` is one of `choices`"
     if v not in choices: raise ValueError(f"unknown {what} {v!r}; choose one of {', '.join(map(repr, choices))}")
 
-# %% ../nbs/00_data.ipynb #b2a80ba1
+# %% ../nbs/00_data.ipynb #2120d5d3
 def corrupt_labels(y, n_classes:int, p:float, seed:int=0, noise:str='zhang'):
     "Copy of labels `y` where each one, with probability `p`, is replaced as `noise` says (drawn once from `seed`)"
     _check_p(p); _check_choice(noise, NOISES, 'noise')
@@ -40,7 +40,7 @@ def corrupt_labels(y, n_classes:int, p:float, seed:int=0, noise:str='zhang'):
     else: new = (y + 1) % n_classes
     return np.where(sel, new, y)
 
-# %% ../nbs/00_data.ipynb #8fa292a7
+# %% ../nbs/00_data.ipynb #a61a8cbd
 RANDOMIZATIONS = (None, 'shuffled_pixels', 'random_pixels', 'gaussian')
 
 def _permute_each(x, g, chunk=4096):
@@ -70,7 +70,7 @@ def randomize_pixels(x_train, x_test, how=None, seed:int=0):
     noise = lambda x: (torch.randn(x.shape, generator=g, dtype=torch.float64) * std[:, None, None] + mean[:, None, None]).float()
     return noise(x_train), noise(x_test), None
 
-# %% ../nbs/00_data.ipynb #10e171bf
+# %% ../nbs/00_data.ipynb #f47248ad
 @dataclass
 class ImageSet:
     "Train and test images `(N, C, H, W)` as tensors, integer labels, and class names"
@@ -96,7 +96,7 @@ def synthetic(n_train:int=512, n_test:int=128, n_classes:int=10, shape=(3, 32, 3
     (xtr, ytr), (xte, yte) = make(n_train), make(n_test)
     return ImageSet(xtr, ytr, xte, yte, [f'c{i}' for i in range(n_classes)], 'synthetic')
 
-# %% ../nbs/00_data.ipynb #c6fe9d78
+# %% ../nbs/00_data.ipynb #6c2c61a1
 _TRAIN, _TEST = ('train', 'training'), ('test', 'testing', 'valid')
 
 def _split_of(rel):
@@ -132,7 +132,7 @@ def _load_cache(fn):
         return d if {'x_train', 'y_train', 'x_test', 'y_test', 'classes'} <= set(d) else None
     except Exception: return None
 
-# %% ../nbs/00_data.ipynb #8ddbb691
+# %% ../nbs/00_data.ipynb #26553f8c
 def load_folder(path, size:int=None):
     "Images under `path` in fastai's layout as an `ImageSet`, decoded once and cached; `size` resizes to size×size"
     path = Path(path).expanduser()
@@ -166,7 +166,7 @@ def load_folder(path, size:int=None):
         torch.save(d, tmp); os.replace(tmp, cfn)
     return ImageSet(d['x_train'], d['y_train'], d['x_test'], d['y_test'], d['classes'], path.name, d.get('n_skipped', 0))
 
-# %% ../nbs/00_data.ipynb #379865b5
+# %% ../nbs/00_data.ipynb #4e655b22
 URL_DATASETS = dict(cifar10=URLs.CIFAR, cifar100=URLs.CIFAR_100, mnist=URLs.MNIST)
 DATASETS = ('digits', 'synthetic', *URL_DATASETS)
 
@@ -186,7 +186,7 @@ def get_dataset(name='digits', size:int=None) -> ImageSet:
     if os.sep in str(name) or p.exists(): return load_folder(p, size=size)
     raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, or pass the path of an image folder")
 
-# %% ../nbs/00_data.ipynb #b033b582
+# %% ../nbs/00_data.ipynb #a386dbbf
 class TensorDL(TfmdDL):
     "A `TfmdDL` whose batches are slices of the tensors `xs`, `ys` (kept on `device`), not per-item Python"
     def __init__(self, dataset, xs=None, ys=None, channels_last=False, **kwargs):
@@ -203,7 +203,7 @@ class TensorDL(TfmdDL):
     def new(self, dataset=None, cls=None, **kwargs):
         return super().new(dataset, cls, **merge(dict(xs=self.xs, ys=self.ys, channels_last=self.channels_last), kwargs))
 
-# %% ../nbs/00_data.ipynb #d392cb2e
+# %% ../nbs/00_data.ipynb #c5c4ca6d
 class RandData:
     "An `ImageSet` with labels corrupted and pixels randomized once, from `seed`; serves fastai `DataLoaders`"
     def __init__(self, ds:ImageSet, corrupt:float=0., noise:str='zhang', randomize:str=None, seed:int=0):

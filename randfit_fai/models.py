@@ -7,23 +7,23 @@ Docs: https://randfit-fai.github.io/randfit_fai/models.html.md"""
 # %% auto #0
 __all__ = ['count_params', 'mlp', 'WideBlock', 'wrn', 'Cat', 'inception', 'alexnet', 'create_model']
 
-# %% ../nbs/01_models.ipynb #ec13d955
+# %% ../nbs/01_models.ipynb #523e48c3
 from fastai.vision.all import *
 
-# %% ../nbs/01_models.ipynb #9038f670
+# %% ../nbs/01_models.ipynb #b2ecfb53
 def count_params(model:nn.Module, bn:bool=False):
     "Trainable parameters of `model`, leaving out BatchNorm's affine parameters unless `bn` (the paper's convention)"
     skip = set() if bn else {id(p) for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) for p in m.parameters()}
     return sum(p.numel() for p in model.parameters() if p.requires_grad and id(p) not in skip)
 
-# %% ../nbs/01_models.ipynb #b73f5980
+# %% ../nbs/01_models.ipynb #26287c49
 def mlp(n_in:int, n_classes:int, width:int=512, depth:int=1):
     "Flatten, then `depth` hidden layers of `width` units with ReLU"
     layers = [nn.Flatten()]
     for i in range(depth): layers += [nn.Linear(n_in if i == 0 else width, width), nn.ReLU(inplace=True)]
     return nn.Sequential(*layers, nn.Linear(width if depth else n_in, n_classes))
 
-# %% ../nbs/01_models.ipynb #63552ee8
+# %% ../nbs/01_models.ipynb #0706e73a
 def _bn(c, bn): return nn.BatchNorm2d(c) if bn else nn.Identity()
 
 class WideBlock(Module):
@@ -48,7 +48,7 @@ def wrn(depth:int=16, k:int=4, n_classes:int=10, n_in:int=3, drop:float=0., bn:b
         layers += [WideBlock(w[g] if i == 0 else w[g + 1], w[g + 1], (1 if g == 0 else 2) if i == 0 else 1, drop, bn) for i in range(n)]
     return nn.Sequential(*layers, _bn(w[3], bn), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(w[3], n_classes))
 
-# %% ../nbs/01_models.ipynb #f0bb6475
+# %% ../nbs/01_models.ipynb #08c84166
 def _conv(ni, nf, ks, stride=1, bn=True):
     "Conv (with bias) → BatchNorm → ReLU, 'same' padding"
     return nn.Sequential(nn.Conv2d(ni, nf, ks, stride, ks // 2), _bn(nf, bn), nn.ReLU(inplace=True))
@@ -74,7 +74,7 @@ def alexnet(n_classes:int=10, image_shape=(3, 28, 28)):
     return nn.Sequential(*blk(c), *blk(64), nn.Flatten(), nn.Linear(64 * pool(pool(h)) * pool(pool(w)), 384), nn.ReLU(inplace=True),
                          nn.Linear(384, 192), nn.ReLU(inplace=True), nn.Linear(192, n_classes))
 
-# %% ../nbs/01_models.ipynb #3238d918
+# %% ../nbs/01_models.ipynb #2d9bd230
 def create_model(arch:str, n_classes:int, image_shape=(3, 32, 32)):
     "The `nn.Module` named `arch` for `n_classes` classes and inputs of `image_shape`"
     c = image_shape[0]

@@ -7,7 +7,7 @@ Docs: https://randfit-fai.github.io/randfit_fai/run.html.md"""
 # %% auto #0
 __all__ = ['RECIPES', 'recipe_for', 'RunResult', 'run', 'results_table', 'randfit']
 
-# %% ../nbs/03_run.ipynb #513d367e
+# %% ../nbs/03_run.ipynb #09254997
 from fastai.vision.all import *
 from fastai.callback.channelslast import ChannelsLast
 from .data import *
@@ -16,7 +16,7 @@ from .callbacks import *
 import randfit_fai, json, numbers, contextlib
 from typing import Annotated
 
-# %% ../nbs/03_run.ipynb #c265fa1c
+# %% ../nbs/03_run.ipynb #e9216bd4
 RECIPES = dict(small=dict(arch='mlp-1x512', epochs=100, bs=64, lr=0.1),
                cifar=dict(arch='wrn-16-4', epochs=30, bs=512, lr=0.2))
 
@@ -24,7 +24,7 @@ def recipe_for(image_shape):
     "Default recipe for images of `image_shape` (C, H, W)"
     return RECIPES['small' if max(image_shape[1:]) <= 16 else 'cifar']
 
-# %% ../nbs/03_run.ipynb #0f8d56fa
+# %% ../nbs/03_run.ipynb #b2bffefb
 def _check_int(v, what, lo=1):
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo: raise ValueError(f"{what} must be an integer >= {lo}, got {v!r}")
 
@@ -43,7 +43,7 @@ def _check_args(dataset, corrupt, noise, randomize, arch, epochs, bs, lr, wd, pa
         if os.sep in str(dataset): raise FileNotFoundError(f"dataset folder {str(dataset)!r} does not exist")
         raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}, or pass the path of an image folder")
 
-# %% ../nbs/03_run.ipynb #fbeb1201
+# %% ../nbs/03_run.ipynb #7d79c63d
 class RunResult:
     "One run: its per-epoch `history` (DataFrame), `summary` (dict) and run folder `path`"
     def __init__(self, history, summary, path=None): store_attr()
@@ -65,7 +65,7 @@ class RunResult:
         fig.tight_layout()
         return fig
 
-# %% ../nbs/03_run.ipynb #34d8021c
+# %% ../nbs/03_run.ipynb #4228e8a3
 def _run_dir(out, name, overwrite):
     "A new folder for run `name` under `out`: `name`, or `name-2`, `name-3`, … unless `overwrite`"
     d = Path(out) / name
@@ -83,7 +83,7 @@ def _precision(learn, device):
     if any(isinstance(m, nn.Conv2d) for m in learn.model.modules()): learn.add_cb(ChannelsLast())
     return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
 
-# %% ../nbs/03_run.ipynb #80f207b3
+# %% ../nbs/03_run.ipynb #11c3b1f1
 def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=None, arch:str=None, epochs:int=None,
         bs:int=None, lr:float=None, wd:float=0., seed:int=0, stop_at_fit:bool=True, patience:int=0, out='randfit_runs',
         name:str=None, overwrite:bool=False, device=None, size:int=None, data:ImageSet=None, quiet:bool=False) -> RunResult:
@@ -118,7 +118,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     fig = res.plot(); fig.savefig(path / 'curves.png', dpi=90); plt.close(fig)
     return res
 
-# %% ../nbs/03_run.ipynb #5198a1d1
+# %% ../nbs/03_run.ipynb #49e1e04d
 def results_table(results):
     "One line per run: train and test accuracy (%), epoch and seconds to 100 % train accuracy"
     return pd.DataFrame([dict(run=r.path.name, corrupt=r.summary['corrupt'], randomize=r.summary['randomize'] or '-',
