@@ -1,7 +1,7 @@
 "Every notebook in nbs/ runs as one test case (cells flagged `slow`/`cuda` are left out unless selected)"
 from pathlib import Path
 import pytest, torch
-from nbdev.test import test_nb
+from nbdev.test import test_nb as run_notebook
 
 NBS = sorted((Path(__file__).resolve().parent.parent / 'nbs').glob('*.ipynb'))
 
@@ -10,5 +10,5 @@ NBS = sorted((Path(__file__).resolve().parent.parent / 'nbs').glob('*.ipynb'))
 def test_notebook(nb, request):
     slow = 'slow' in (request.config.getoption('-m') or '')
     skip = [f for f, on in (('slow', slow), ('cuda', torch.cuda.is_available())) if not on]
-    ok, _ = test_nb(nb, skip_flags=skip, force_flags=[f for f in ('slow', 'cuda') if f not in skip])
+    ok, _ = run_notebook(nb, skip_flags=skip, force_flags=[f for f in ('slow', 'cuda') if f not in skip])
     assert ok, f'{nb.name} failed (its error is printed above)'
