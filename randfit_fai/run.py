@@ -99,11 +99,11 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     dls = rdata.dataloaders(bs=r['bs'], device=device, channels_last=device.type == 'cuda')
     name = name or f"{ds.name}-{r['arch']}-p{corrupt:g}{'-' + noise if noise != 'zhang' else ''}{'-' + randomize if randomize else ''}-s{seed}"
     path = _run_dir(out, name, overwrite)
-    learn = Learner(dls, model.to(device), loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), wd=wd, metrics=accuracy,
-                    path=path, model_dir='.')
+    learn = Learner(dls, model.to(device), loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), wd=wd,
+                    path=path, model_dir='.', cbs=DeviceLosses())
     precision = _precision(learn, device)
     learn.track_memorization(rdata, stop_at_fit=stop_at_fit, patience=patience, fname=path / 'history.csv')
-    ctx = learn.no_bar() if quiet else contextlib.nullcontext()
+    ctx = learn.no_bar() if quiet or not (in_notebook() or sys.stdout.isatty()) else contextlib.nullcontext()
     with ctx, learn.no_logging(): learn.fit_one_cycle(r['epochs'], r['lr'], wd=wd)
     m = learn.memorize
     h, last = m.history, m.history.iloc[-1]

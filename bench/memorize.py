@@ -1,0 +1,178 @@
+"""How fast does `randfit_fai.run(corrupt=1.0)` memorize CIFAR-10 random labels, against a reference recipe and a raw loop?
+
+Claim measured (issue: performance): on one GPU, `run(<cifar10>, corrupt=1.0)` reaches 100 % training accuracy on random
+labels, with the data cached, in a wall time that is a small fraction of the reference recipe's, and a fastai `Learner`
+epoch costs at most ~1.1x a raw PyTorch loop's epoch with the same model, batch, precision and GPU-resident data.
+
+All in one process, on whatever device is found:
+  1. reference recipe: WRN-28-1, fp32, batch 128, per-item PIL decoding (torchvision ImageFolder), 1 worker; timed for a
+     fixed number of steps and extrapolated to an epoch, and to the 154 epochs it needs to fit random labels;
+  2. raw PyTorch loop: the product's model, batch, precision and GPU-resident uint8 data, one-cycle SGD;
+  3. the same through a fastai `Learner` (with fastai's own per-batch loss recording, and with `DeviceLosses`);
+  4. the product's `run()`, to 100 % training accuracy, with its memorization measurements.
+Prints a table and writes JSON (--out). `--quick` keeps it to a few minutes (on a CPU: a small MLP on a 1,000-image subset).
+
+    python bench/memorize.py --data PATH/cifar10 [--quick] [--out bench/results/DEVICE-DATE.json]
+"""
+import argparse, json, platform, statistics, sys, tempfile, time
+from functools import partial
+from pathlib import Path
+
+import numpy as np, torch, torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import randfit_fai
+from randfit_fai.data import ImageSet, RandData, get_dataset
+from randfit_fai.models import create_model
+from randfit_fai.callbacks import DeviceLosses
+from randfit_fai.run import run, recipe_for, _precision
+from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat
+
+REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random labels
+
+
+def sync(dev):
+    if dev.type == 'cuda': torch.cuda.synchronize()
+
+
+def subset(ds, n, seed=0):
+    "A seeded random subset of `n` training images (the test set is kept)"
+    if n is None or n >= len(ds.x_train): return ds
+    i = np.random.default_rng(seed).permutation(len(ds.x_train))[:n]
+    return ImageSet(ds.x_train[i], ds.y_train[i], ds.x_test, ds.y_test, ds.classes, ds.name)
+
+
+def reference_epoch(folder, n_train, dev, steps, bs=128):
+    "Seconds per epoch of WRN-28-1 fp32, batch 128, per-item PIL loading with 1 worker, random labels"
+    from torchvision import datasets, transforms
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.49, 0.48, 0.45), (0.25, 0.24, 0.26))])
+    ds = datasets.ImageFolder(Path(folder) / 'train', tf)
+    ds.targets = list(np.random.default_rng(0).integers(0, len(ds.classes), len(ds)))
+    ds.samples = [(p, t) for (p, _), t in zip(ds.samples, ds.targets)]
+    dl = torch.utils.data.DataLoader(ds, bs, shuffle=True, num_workers=1, drop_last=True)
+    model = create_model('wrn-28-1', len(ds.classes)).to(dev)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    it, warm, times = iter(dl), 3, []
+    for i in range(warm + steps):
+        sync(dev); t = time.perf_counter()
+        x, y = next(it)
+        loss = F.cross_entropy(model(x.to(dev)), y.to(dev))
+        opt.zero_grad(); loss.backward(); opt.step()
+        sync(dev); times.append(time.perf_counter() - t)
+    del it  # stops the worker process before the next measurement
+    return statistics.mean(times[warm:]) * (n_train // bs)
+
+
+def raw_epochs(rd, arch, bs, lr, epochs, dev):
+    "Median seconds per training epoch of a raw loop (after the first), same model/batch/precision/data as the product"
+    cuda = dev.type == 'cuda'
+    x, y = rd.x_train.to(dev), torch.as_tensor(rd.y).to(dev)
+    mean, std = rd.mean.to(dev).view(1, -1, 1, 1), rd.std.to(dev).view(1, -1, 1, 1)
+    torch.manual_seed(0)
+    model = create_model(arch, len(rd.classes), tuple(x.shape[1:])).to(dev)
+    if cuda: model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    n = len(x) // bs
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * n)
+    dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
+    times = []
+    for _ in range(epochs):
+        sync(dev); t = time.perf_counter()
+        perm = torch.randperm(len(x), device=dev)
+        for i in range(n):
+            b = perm[i * bs:(i + 1) * bs]
+            xb = (x[b].float() / 255 - mean) / std
+            if cuda: xb = xb.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(dev.type, dtype=dtype, enabled=cuda):
+                loss = F.cross_entropy(model(xb), y[b])
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+        sync(dev); times.append(time.perf_counter() - t)
+    return statistics.median(times[1:])
+
+
+class TrainTimer(Callback):
+    "Seconds of each training phase (no validation), with the device synchronized"
+    def before_fit(self): self.times = []
+    def before_train(self): sync(self.dls.device); self.t = time.perf_counter()
+    def after_train(self): sync(self.dls.device); self.times.append(time.perf_counter() - self.t)
+
+
+def fastai_epochs(rd, arch, bs, lr, epochs, dev, device_losses):
+    "Median seconds per training epoch (after the first) through a fastai Learner"
+    dls = rd.dataloaders(bs=bs, device=dev, channels_last=dev.type == 'cuda')
+    torch.manual_seed(0)
+    learn = Learner(dls, create_model(arch, len(rd.classes), tuple(rd.x_train.shape[1:])), loss_func=CrossEntropyLossFlat(),
+                    opt_func=partial(SGD, mom=0.9), wd=0., cbs=[TrainTimer()] + ([DeviceLosses()] if device_losses else []))
+    _precision(learn, dev)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    return statistics.median(learn.train_timer.times[1:])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--data', default='cifar10', help='CIFAR-10 folder in fastai layout, or a registered dataset name')
+    p.add_argument('--quick', action='store_true', help='a few minutes: fewer steps/epochs; on a CPU a 1,000-image subset and an MLP')
+    p.add_argument('--out', help='write the results as JSON here')
+    p.add_argument('--device', default=None)
+    p.add_argument('--epochs', type=int, default=None, help="run()'s epoch budget (default: its recipe)")
+    a = p.parse_args()
+    dev = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    cuda = dev.type == 'cuda'
+    res = dict(device=torch.cuda.get_device_name(dev) if cuda else f'cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)',
+               torch=torch.__version__, randfit_fai=randfit_fai.__version__, date=time.strftime('%Y-%m-%d'), quick=a.quick)
+    t = time.perf_counter()
+    ds = get_dataset(a.data)
+    res['load_s'] = time.perf_counter() - t
+    t = time.perf_counter(); ds = get_dataset(a.data); res['load_cached_s'] = time.perf_counter() - t
+    small = a.quick and not cuda
+    if small: ds = subset(ds, 1000)
+    rd = RandData(ds, corrupt=1.0, seed=0)
+    recipe = dict(recipe_for(tuple(ds.x_train.shape[1:])))
+    if small: recipe.update(arch='mlp-1x512', bs=64, lr=0.01, epochs=40)
+    if a.epochs: recipe['epochs'] = a.epochs
+    res.update(recipe=recipe, n_train=len(ds.x_train), n_test=len(ds.x_test))
+    print(f"device {res['device']}, torch {res['torch']}, {res['n_train']} training images, recipe {recipe}", flush=True)
+
+    folder = Path(a.data)
+    if folder.is_dir():
+        res['reference_epoch_s'] = reference_epoch(folder, len(ds.x_train), dev, steps=2 if small else (20 if a.quick else 60))
+        res['reference_fit_s'] = res['reference_epoch_s'] * REF_EPOCHS
+        print(f"reference epoch {res['reference_epoch_s']:.2f} s", flush=True)
+    n_ep = 3 if a.quick else 6
+    res['raw_epoch_s'] = raw_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev)
+    print(f"raw epoch {res['raw_epoch_s']:.3f} s", flush=True)
+    res['fastai_recorder_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, device_losses=False)
+    res['fastai_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, device_losses=True)
+    res['fastai_vs_raw_epoch_ratio'] = res['fastai_epoch_s'] / res['raw_epoch_s']
+    res['fastai_recorder_vs_raw_epoch_ratio'] = res['fastai_recorder_epoch_s'] / res['raw_epoch_s']
+    print(f"fastai epoch {res['fastai_epoch_s']:.3f} s (with fastai's per-batch recording {res['fastai_recorder_epoch_s']:.3f} s)", flush=True)
+
+    if cuda: torch.cuda.reset_peak_memory_stats(dev)
+    t = time.perf_counter()
+    r = run(a.data, corrupt=1.0, data=ds, out=tempfile.mkdtemp(), quiet=True, device=dev, **{k: recipe[k] for k in ('arch', 'bs', 'lr', 'epochs')})
+    res['run_wall_s'] = time.perf_counter() - t
+    s = r.summary
+    res.update(time_to_fit_s=s['fit_time_s'], fit_epoch=s['fit_epoch'], final_train_acc=s['final_train_acc'],
+               final_test_acc=s['final_test_acc'], corrupt_frac_realized=s['corrupt_frac_realized'], precision=s['precision'])
+    res['run_epoch_s'] = float(np.median(np.diff(r.history.time_s))) if len(r.history) > 1 else None
+    if cuda: res['peak_gpu_mem_gib'] = torch.cuda.max_memory_allocated(dev) / 2**30
+    if res.get('reference_fit_s') and res['time_to_fit_s']: res['speedup_vs_reference'] = res['reference_fit_s'] / res['time_to_fit_s']
+    res['history'] = r.history.to_dict(orient='list')
+
+    rows = [('device', res['device']), ('reference epoch (WRN-28-1 fp32, bs 128, PIL, 1 worker)', res.get('reference_epoch_s')),
+            (f'reference to fit ({REF_EPOCHS} epochs, extrapolated)', res.get('reference_fit_s')),
+            ('raw loop epoch', res['raw_epoch_s']), ('fastai Learner epoch (DeviceLosses)', res['fastai_epoch_s']),
+            ("fastai Learner epoch (fastai's Recorder)", res['fastai_recorder_epoch_s']),
+            ('fastai / raw epoch', res['fastai_vs_raw_epoch_ratio']), ('run() epoch incl. memorization measurements', res['run_epoch_s']),
+            ('run() time to 100% train acc, s', res['time_to_fit_s']), ('run() fit epoch', res['fit_epoch']),
+            ('speedup vs reference', res.get('speedup_vs_reference')), ('final train acc', res['final_train_acc']),
+            ('final test acc', res['final_test_acc']), ('peak GPU memory, GiB', res.get('peak_gpu_mem_gib'))]
+    for k, v in rows: print(f"{k:55s} {v:.3f}" if isinstance(v, float) else f"{k:55s} {v}")
+    if a.out:
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(json.dumps(res, indent=1, default=float))
+    return res
+
+
+if __name__ == '__main__':
+    main()
