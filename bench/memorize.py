@@ -8,7 +8,8 @@ All in one process, on whatever device is found:
   1. reference recipe: WRN-28-1, fp32, batch 128, per-item PIL decoding (torchvision ImageFolder), 1 worker; timed for a
      fixed number of steps and extrapolated to an epoch, and to the 154 epochs it needs to fit random labels;
   2. raw PyTorch loop: the product's model, batch, precision and GPU-resident uint8 data, one-cycle SGD;
-  3. the same through a fastai `Learner` (with fastai's own per-batch loss recording, and with `DeviceLosses`);
+  3. the same through a fastai `Learner`: as fastai does it (typed tensors, per-batch loss copies to the CPU), with
+     `PlainTensors`, and with `PlainTensors` + `DeviceLosses` (what `run()` uses);
   4. the product's `run()`, to 100 % training accuracy, with its memorization measurements.
 Prints a table and writes JSON (--out). `--quick` keeps it to a few minutes (on a CPU: a small MLP on a 1,000-image subset).
 
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import randfit_fai
 from randfit_fai.data import ImageSet, RandData, get_dataset
 from randfit_fai.models import create_model
-from randfit_fai.callbacks import DeviceLosses
+from randfit_fai.callbacks import DeviceLosses, PlainTensors
 from randfit_fai.run import run, recipe_for, _precision
 from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat
 
@@ -97,12 +98,12 @@ class TrainTimer(Callback):
     def after_train(self): sync(self.dls.device); self.times.append(time.perf_counter() - self.t)
 
 
-def fastai_epochs(rd, arch, bs, lr, epochs, dev, device_losses):
+def fastai_epochs(rd, arch, bs, lr, epochs, dev, device_losses, plain=True):
     "Median seconds per training epoch (after the first) through a fastai Learner"
     dls = rd.dataloaders(bs=bs, device=dev, channels_last=dev.type == 'cuda')
     torch.manual_seed(0)
     learn = Learner(dls, create_model(arch, len(rd.classes), tuple(rd.x_train.shape[1:])), loss_func=CrossEntropyLossFlat(),
-                    opt_func=partial(SGD, mom=0.9), wd=0., cbs=[TrainTimer()] + ([DeviceLosses()] if device_losses else []))
+                    opt_func=partial(SGD, mom=0.9), wd=0., cbs=[TrainTimer()] + ([DeviceLosses()] if device_losses else []) + ([PlainTensors()] if plain else []))
     _precision(learn, dev)
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
     return statistics.median(learn.train_timer.times[1:])
@@ -141,6 +142,7 @@ def main():
     n_ep = 3 if a.quick else 6
     res['raw_epoch_s'] = raw_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev)
     print(f"raw epoch {res['raw_epoch_s']:.3f} s", flush=True)
+    res['fastai_typed_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, device_losses=False, plain=False)
     res['fastai_recorder_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, device_losses=False)
     res['fastai_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, device_losses=True)
     res['fastai_vs_raw_epoch_ratio'] = res['fastai_epoch_s'] / res['raw_epoch_s']
@@ -163,6 +165,7 @@ def main():
             (f'reference to fit ({REF_EPOCHS} epochs, extrapolated)', res.get('reference_fit_s')),
             ('raw loop epoch', res['raw_epoch_s']), ('fastai Learner epoch (DeviceLosses)', res['fastai_epoch_s']),
             ("fastai Learner epoch (fastai's Recorder)", res['fastai_recorder_epoch_s']),
+            ("fastai Learner epoch (typed tensors, fastai's Recorder)", res['fastai_typed_epoch_s']),
             ('fastai / raw epoch', res['fastai_vs_raw_epoch_ratio']), ('run() epoch incl. memorization measurements', res['run_epoch_s']),
             ('run() time to 100% train acc, s', res['time_to_fit_s']), ('run() fit epoch', res['fit_epoch']),
             ('speedup vs reference', res.get('speedup_vs_reference')), ('final train acc', res['final_train_acc']),

@@ -193,9 +193,13 @@ class TensorDL(TfmdDL):
         self.xs, self.ys, self.channels_last = xs, ys, channels_last
         super().__init__(dataset, **kwargs)
         self.xs, self.ys = xs.to(self.device or 'cpu'), ys.to(self.device or 'cpu')
+    def get_idxs(self):
+        "A permutation (or range) of item indices as one tensor"
+        if not self.shuffle: return torch.arange(self.n)
+        return torch.randperm(self.n, generator=torch.Generator().manual_seed(self.rng.randint(0, 2**31)))
+    def sample(self): return self._DataLoader__idxs
     def create_batches(self, samps):
-        idxs = tensor(list(samps)).to(self.xs.device)
-        for b in idxs.split(self.bs):
+        for b in samps.to(self.xs.device).split(self.bs):
             if self.drop_last and len(b) < self.bs: break
             x = self.xs[b]
             if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)

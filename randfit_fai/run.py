@@ -100,7 +100,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     name = name or f"{ds.name}-{r['arch']}-p{corrupt:g}{'-' + noise if noise != 'zhang' else ''}{'-' + randomize if randomize else ''}-s{seed}"
     path = _run_dir(out, name, overwrite)
     learn = Learner(dls, model.to(device), loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), wd=wd,
-                    path=path, model_dir='.', cbs=DeviceLosses())
+                    path=path, model_dir='.', cbs=[PlainTensors(), DeviceLosses()])
     precision = _precision(learn, device)
     learn.track_memorization(rdata, stop_at_fit=stop_at_fit, patience=patience, fname=path / 'history.csv')
     ctx = learn.no_bar() if quiet or not (in_notebook() or sys.stdout.isatty()) else contextlib.nullcontext()
