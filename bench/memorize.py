@@ -9,7 +9,8 @@ All in one process, on whatever device is found:
      fixed number of steps and extrapolated to an epoch, and to the 154 epochs it needs to fit random labels;
   2. raw PyTorch loop: the product's model, batch, precision and GPU-resident uint8 data, one-cycle SGD;
   3. the same through a fastai `Learner`: as fastai does it (typed tensors, per-batch loss copies to the CPU), with
-     `PlainTensors`, and with `PlainTensors` + `DeviceLosses` (what `run()` uses);
+     `PlainTensors`, with `PlainTensors` + `DeviceLosses` and fastai's own SGD, and as `run()` trains (PyTorch's SGD),
+     also with the `Memorize` measurements;
   4. the product's `run()`, to 100 % training accuracy, with its memorization measurements.
 Prints a table and writes JSON (--out). `--quick` keeps it to a few minutes (on a CPU: a small MLP on a 1,000-image subset).
 
@@ -23,10 +24,10 @@ import numpy as np, torch, torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import randfit_fai
-from randfit_fai.data import ImageSet, RandData, get_dataset
+from randfit_fai.data import ImageSet, RandData, get_dataset, synthetic
 from randfit_fai.models import create_model
-from randfit_fai.callbacks import DeviceLosses, PlainTensors
-from randfit_fai.run import run, recipe_for, _precision
+from randfit_fai.callbacks import DeviceLosses, PlainTensors, Memorize
+from randfit_fai.run import run, recipe_for, sgd, _precision
 from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat
 
 REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random labels
@@ -98,14 +99,16 @@ class TrainTimer(Callback):
     def after_train(self): sync(self.dls.device); self.times.append(time.perf_counter() - self.t)
 
 
-def fastai_epochs(rd, arch, bs, lr, epochs, dev, device_losses, plain=True):
+def fastai_epochs(rd, arch, bs, lr, epochs, dev, device_losses, plain=True, opt_func=sgd, memorize=False):
     "Median seconds per training epoch (after the first) through a fastai Learner"
     dls = rd.dataloaders(bs=bs, device=dev, channels_last=dev.type == 'cuda')
     torch.manual_seed(0)
     learn = Learner(dls, create_model(arch, len(rd.classes), tuple(rd.x_train.shape[1:])), loss_func=CrossEntropyLossFlat(),
-                    opt_func=partial(SGD, mom=0.9), wd=0., cbs=[TrainTimer()] + ([DeviceLosses()] if device_losses else []) + ([PlainTensors()] if plain else []))
+                    opt_func=opt_func, wd=0., cbs=[TrainTimer()] + ([DeviceLosses()] if device_losses else []) + ([PlainTensors()] if plain else []))
+    if memorize: learn.add_cb(Memorize(rd, stop_at_fit=False))
     _precision(learn, dev)
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    if memorize: return float(np.median(np.diff(learn.memorize.history.time_s)))
     return statistics.median(learn.train_timer.times[1:])
 
 
@@ -116,15 +119,16 @@ def main():
     p.add_argument('--out', help='write the results as JSON here')
     p.add_argument('--device', default=None)
     p.add_argument('--epochs', type=int, default=None, help="run()'s epoch budget (default: its recipe)")
+    p.add_argument('--epoch-cost', action='store_true', help='only the per-epoch comparisons, on 50,000 synthetic CIFAR-shaped images')
     a = p.parse_args()
     dev = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     cuda = dev.type == 'cuda'
     res = dict(device=torch.cuda.get_device_name(dev) if cuda else f'cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)',
                torch=torch.__version__, randfit_fai=randfit_fai.__version__, date=time.strftime('%Y-%m-%d'), quick=a.quick)
     t = time.perf_counter()
-    ds = get_dataset(a.data)
+    ds = synthetic(50000, 10000) if a.epoch_cost else get_dataset(a.data)
     res['load_s'] = time.perf_counter() - t
-    t = time.perf_counter(); ds = get_dataset(a.data); res['load_cached_s'] = time.perf_counter() - t
+    if not a.epoch_cost: t = time.perf_counter(); ds = get_dataset(a.data); res['load_cached_s'] = time.perf_counter() - t
     small = a.quick and not cuda
     if small: ds = subset(ds, 1000)
     rd = RandData(ds, corrupt=1.0, seed=0)
@@ -135,7 +139,7 @@ def main():
     print(f"device {res['device']}, torch {res['torch']}, {res['n_train']} training images, recipe {recipe}", flush=True)
 
     folder = Path(a.data)
-    if folder.is_dir():
+    if folder.is_dir() and not a.epoch_cost:
         res['reference_epoch_s'] = reference_epoch(folder, len(ds.x_train), dev, steps=2 if small else (20 if a.quick else 60))
         res['reference_fit_s'] = res['reference_epoch_s'] * REF_EPOCHS
         print(f"reference epoch {res['reference_epoch_s']:.2f} s", flush=True)
@@ -148,6 +152,13 @@ def main():
     res['fastai_vs_raw_epoch_ratio'] = res['fastai_epoch_s'] / res['raw_epoch_s']
     res['fastai_recorder_vs_raw_epoch_ratio'] = res['fastai_recorder_epoch_s'] / res['raw_epoch_s']
     print(f"fastai epoch {res['fastai_epoch_s']:.3f} s (with fastai's per-batch recording {res['fastai_recorder_epoch_s']:.3f} s)", flush=True)
+    res['fastai_fastai_sgd_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, True, opt_func=partial(SGD, mom=0.9))
+    res['fastai_memorize_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, True, memorize=True)
+    if a.epoch_cost:
+        for k in ('fastai_typed_epoch_s', 'fastai_recorder_epoch_s', 'fastai_fastai_sgd_epoch_s', 'fastai_epoch_s', 'fastai_memorize_epoch_s'):
+            print(f"{k:30s} {res[k]:.3f} s  ({res[k] / res['raw_epoch_s']:.2f}x raw {res['raw_epoch_s']:.3f} s)")
+        if a.out: Path(a.out).write_text(json.dumps(res, indent=1, default=float))
+        return res
 
     if cuda: torch.cuda.reset_peak_memory_stats(dev)
     t = time.perf_counter()
@@ -166,6 +177,8 @@ def main():
             ('raw loop epoch', res['raw_epoch_s']), ('fastai Learner epoch (DeviceLosses)', res['fastai_epoch_s']),
             ("fastai Learner epoch (fastai's Recorder)", res['fastai_recorder_epoch_s']),
             ("fastai Learner epoch (typed tensors, fastai's Recorder)", res['fastai_typed_epoch_s']),
+            ("fastai Learner epoch (fastai's SGD)", res['fastai_fastai_sgd_epoch_s']),
+            ('fastai Learner epoch + Memorize measurements', res['fastai_memorize_epoch_s']),
             ('fastai / raw epoch', res['fastai_vs_raw_epoch_ratio']), ('run() epoch incl. memorization measurements', res['run_epoch_s']),
             ('run() time to 100% train acc, s', res['time_to_fit_s']), ('run() fit epoch', res['fit_epoch']),
             ('speedup vs reference', res.get('speedup_vs_reference')), ('final train acc', res['final_train_acc']),

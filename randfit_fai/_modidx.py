@@ -95,4 +95,5 @@ d = { 'settings': { 'branch': 'main',
                                  'randfit_fai.run.randfit': ('run.html#randfit', 'randfit_fai/run.py'),
                                  'randfit_fai.run.recipe_for': ('run.html#recipe_for', 'randfit_fai/run.py'),
                                  'randfit_fai.run.results_table': ('run.html#results_table', 'randfit_fai/run.py'),
-                                 'randfit_fai.run.run': ('run.html#run', 'randfit_fai/run.py')}}}
+                                 'randfit_fai.run.run': ('run.html#run', 'randfit_fai/run.py'),
+                                 'randfit_fai.run.sgd': ('run.html#sgd', 'randfit_fai/run.py')}}}
