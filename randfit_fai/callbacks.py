@@ -37,7 +37,8 @@ class Memorize(Callback):
 
     def before_fit(self):
         self.corrupt_frac = check_served(self.dls.train, self.data)
-        self.eval_dl = self.dls.train.new(shuffle=False, drop_last=False, bs=2 * self.dls.train.bs)
+        dl = self.dls.train  # the training items as they are: no shuffling, dropping or training-only augmentation
+        self.eval_dl = dl.new(shuffle=False, drop_last=False, bs=2 * dl.bs, after_batch=Pipeline([t for t in dl.after_batch.fs if t.split_idx != 0]))
         self.rows, self.fit_epoch, self.fit_time, self.steps, self.start = [], None, None, 0, time.perf_counter()
         self.first_fit_epoch = torch.full((self.data.n_train,), -1) if self.first_fit else None
 

@@ -6,7 +6,8 @@ Docs: https://randfit-fai.github.io/randfit_fai/data.html.md"""
 
 # %% auto #0
 __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'corrupt_labels', 'channel_stats', 'randomize_pixels',
-           'ImageSet', 'digits', 'synthetic', 'load_folder', 'get_dataset', 'TensorDL', 'RandData']
+           'ImageSet', 'digits', 'synthetic', 'load_folder', 'fashion_mnist', 'get_dataset', 'TensorDL', 'PadCropFlip',
+           'RandData', 'show_randomizations']
 
 # %% ../nbs/00_data.ipynb #4b85f32c
 from fastai.vision.all import *
@@ -168,17 +169,29 @@ def load_folder(path, size:int=None):
 
 # %% ../nbs/00_data.ipynb #4e655b22
 URL_DATASETS = dict(cifar10=URLs.CIFAR, cifar100=URLs.CIFAR_100, mnist=URLs.MNIST)
-DATASETS = ('digits', 'synthetic', *URL_DATASETS)
+DATASETS = ('digits', 'synthetic', *URL_DATASETS, 'fashion_mnist')
+
+def fashion_mnist():
+    "Fashion-MNIST, downloaded by torchvision into fastai's data folder (`~/.fastai/data/fashion_mnist`)"
+    from torchvision.datasets import FashionMNIST
+    root = fastai_path('data') / 'fashion_mnist'
+    try: tr, te = FashionMNIST(root, train=True, download=True), FashionMNIST(root, train=False, download=True)
+    except Exception as e:
+        raise FileNotFoundError(f"could not download 'fashion_mnist' ({e.__class__.__name__}); offline, put torchvision's "
+                                f"FashionMNIST files under {root}") from e
+    return ImageSet(tr.data[:, None].clone(), tr.targets.numpy(), te.data[:, None].clone(), te.targets.numpy(), list(tr.classes), 'fashion_mnist')
 
 def get_dataset(name='digits', size:int=None) -> ImageSet:
     "The `ImageSet` for a registered dataset `name` or an image folder path"
     if name == 'digits': return digits()
     if name == 'synthetic': return synthetic()
+    if name == 'fashion_mnist': return fashion_mnist()
     if name in URL_DATASETS:
         url = URL_DATASETS[name]
         try: path = untar_data(url)
         except Exception as e:
-            raise FileNotFoundError(f"could not download {name!r} ({e.__class__.__name__}); offline, put it at {URLs.path(url)} "
+            dest = fastai_path('data') / url.split('/')[-1].split('.')[0]
+            raise FileNotFoundError(f"could not download {name!r} ({e.__class__.__name__}); offline, put it at {dest} "
                                     "in fastai's layout, or pass the folder path as the dataset") from e
         ds = load_folder(path, size=size); ds.name = name
         return ds
@@ -207,7 +220,24 @@ class TensorDL(TfmdDL):
     def new(self, dataset=None, cls=None, **kwargs):
         return super().new(dataset, cls, **merge(dict(xs=self.xs, ys=self.ys, channels_last=self.channels_last), kwargs))
 
-# %% ../nbs/00_data.ipynb #c5c4ca6d
+# %% ../nbs/00_data.ipynb #50c80504
+class PadCropFlip(Transform):
+    "Random crop of the `pad`-padded batch and random horizontal flip, training split only"
+    split_idx, order = 0, 100
+    def __init__(self, pad:int=4): self.pad = pad
+    def encodes(self, x:TensorImage):
+        n, c, h, w = x.shape; p, dev = self.pad, x.device
+        xp = F.pad(x.as_subclass(Tensor), (p, p, p, p))
+        i, j = torch.randint(0, 2 * p + 1, (2, n, 1), device=dev)
+        rows, cols = i + torch.arange(h, device=dev), j + torch.arange(w, device=dev)
+        flip = torch.rand(n, 1, device=dev) < 0.5
+        cols = torch.where(flip, cols.flip(1), cols)
+        out = xp[torch.arange(n, device=dev)[:, None, None, None], torch.arange(c, device=dev)[None, :, None, None],
+                 rows[:, None, :, None], cols[:, None, None, :]]
+        if x.is_contiguous(memory_format=torch.channels_last) and c > 1: out = out.contiguous(memory_format=torch.channels_last)
+        return TensorImage(out)
+
+# %% ../nbs/00_data.ipynb #b179f320
 class RandData:
     "An `ImageSet` with labels corrupted and pixels randomized once, from `seed`; serves fastai `DataLoaders`"
     def __init__(self, ds:ImageSet, corrupt:float=0., noise:str='zhang', randomize:str=None, seed:int=0):
@@ -233,13 +263,28 @@ class RandData:
 
     def datasets(self): return self.datablock().datasets(range(self.n_train + self.n_test))
 
-    def dataloaders(self, bs:int=128, fast:bool=True, device=None, channels_last:bool=False, **kwargs):
-        "fastai `DataLoaders`: train (shuffled) and test; `fast` cuts batches from tensors on `device`"
+    def dataloaders(self, bs:int=128, fast:bool=True, device=None, channels_last:bool=False, augment:bool=False, **kwargs):
+        "fastai `DataLoaders`: train (shuffled) and test; `fast` cuts batches from tensors on `device`; `augment` adds `PadCropFlip`"
         device = default_device() if device is None else torch.device(device)
-        if not fast: return self.datablock(**kwargs).dataloaders(range(self.n_train + self.n_test), bs=bs, device=device, num_workers=0)
+        aug = [PadCropFlip()] if augment else []
+        if not fast: return self.datablock(batch_tfms=aug, **kwargs).dataloaders(range(self.n_train + self.n_test), bs=bs, device=device, num_workers=0)
         dss = self.datasets()
-        tfms = [IntToFloatTensor(), Normalize.from_stats(self.mean, self.std)]
+        tfms = [IntToFloatTensor(), Normalize.from_stats(self.mean, self.std), *aug]
         mk = lambda ds, x, y, **kw: TensorDL(ds, xs=x, ys=torch.as_tensor(y), bs=bs, device=device, channels_last=channels_last,
                                             num_workers=0, after_batch=tfms, **kw)
         return DataLoaders(mk(dss.train, self.x_train, self.y, shuffle=True, drop_last=True),
                            mk(dss.valid, self.x_test, self.y_test), device=device)
+
+# %% ../nbs/00_data.ipynb #0d6d1d43
+def show_randomizations(ds:ImageSet, n:int=6, seed:int=0, **kwargs):
+    "A row per randomization of the same `n` training images of `ds`, shown by fastai's `show_batch`"
+    exps = [('true labels', 0., None), ('random labels', 1., None), ('shuffled pixels', 0., 'shuffled_pixels'),
+            ('random pixels', 0., 'random_pixels'), ('Gaussian', 0., 'gaussian')]
+    fig, axs = plt.subplots(len(exps), n, figsize=(1.4 * n, 1.6 * len(exps)))
+    for row, (title, p, how) in zip(axs, exps):
+        dl = RandData(ds, corrupt=p, randomize=how, seed=seed).dataloaders(bs=n, device='cpu').train
+        dl.rng = random.Random(seed)  # the same shuffled images in every row
+        dl.show_batch(max_n=n, ctxs=row, show=True, **kwargs)
+        row[0].set_ylabel(title); row[0].axis('on'); row[0].set_xticks([]); row[0].set_yticks([])
+    fig.tight_layout()
+    return fig

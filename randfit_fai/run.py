@@ -89,8 +89,9 @@ def _precision(learn, device):
 
 # %% ../nbs/03_run.ipynb #11c3b1f1
 def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=None, arch:str=None, epochs:int=None,
-        bs:int=None, lr:float=None, wd:float=0., seed:int=0, stop_at_fit:bool=True, patience:int=0, out='randfit_runs',
-        name:str=None, overwrite:bool=False, device=None, size:int=None, data:ImageSet=None, quiet:bool=False) -> RunResult:
+        bs:int=None, lr:float=None, wd:float=0., augment:bool=False, seed:int=0, stop_at_fit:bool=True, patience:int=0,
+        out='randfit_runs', name:str=None, overwrite:bool=False, device=None, size:int=None, data:ImageSet=None,
+        quiet:bool=False) -> RunResult:
     "Train `arch` on `dataset` with labels corrupted (`corrupt`, `noise`) and pixels randomized (`randomize`); record memorization"
     _check_args(dataset if data is None else None, corrupt, noise, randomize, arch, epochs, bs, lr, wd, patience)
     ds = get_dataset(dataset, size=size) if data is None else data
@@ -100,8 +101,8 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     device = default_device() if device is None else torch.device(device)
     set_seed(seed)
     model = create_model(r['arch'], ds.n_classes, shape)
-    dls = rdata.dataloaders(bs=r['bs'], device=device, channels_last=device.type == 'cuda')
-    name = name or f"{ds.name}-{r['arch']}-p{corrupt:g}{'-' + noise if noise != 'zhang' else ''}{'-' + randomize if randomize else ''}-s{seed}"
+    dls = rdata.dataloaders(bs=r['bs'], device=device, channels_last=device.type == 'cuda', augment=augment)
+    name = name or f"{ds.name}-{r['arch']}-p{corrupt:g}{'-' + noise if noise != 'zhang' else ''}{'-' + randomize if randomize else ''}{'-wd' + format(wd, 'g') if wd else ''}{'-aug' if augment else ''}-s{seed}"
     path = _run_dir(out, name, overwrite)
     learn = Learner(dls, model.to(device), loss_func=CrossEntropyLossFlat(), opt_func=sgd, wd=wd,
                     path=path, model_dir='.', cbs=[PlainTensors(), DeviceLosses()])
@@ -111,7 +112,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     with ctx, learn.no_logging(): learn.fit_one_cycle(r['epochs'], r['lr'], wd=wd)
     m = learn.memorize
     h, last = m.history, m.history.iloc[-1]
-    summary = dict(dataset=ds.name, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed, **r, wd=wd,
+    summary = dict(dataset=ds.name, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed, **r, wd=wd, augment=augment,
                    fit_epoch=m.fit_epoch, fit_time_s=m.fit_time, epochs_run=int(last.epoch),
                    final_train_acc=float(last.train_acc), final_test_acc=float(last.test_acc), corrupt_frac_realized=m.corrupt_frac,
                    n_train=rdata.n_train, n_test=rdata.n_test, n_classes=ds.n_classes, n_skipped=ds.n_skipped,
@@ -142,6 +143,7 @@ def randfit(
     bs:int=None, # Batch size (default: by recipe)
     lr:float=None, # Peak learning rate (default: by recipe)
     wd:float=0., # Weight decay (explicit regularization; 0 as in the paper's randomization runs)
+    augment:bool=False, # Random crop + flip on the training split (explicit regularization; off as in the paper's randomization runs)
     seed:int=0, # Seed for the randomizations, initialization and shuffling
     full:bool=False, # Train every epoch instead of stopping at 100% train accuracy
     patience:int=0, # Epochs to keep training after reaching 100% train accuracy
@@ -156,7 +158,7 @@ def randfit(
     data = get_dataset(dataset, size=size)
     results = []
     for c in corrupts:
-        results.append(run(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, seed, not full, patience, out,
+        results.append(run(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, augment, seed, not full, patience, out,
                            overwrite=overwrite, device=device, data=data))
     print(results_table(results).to_string(index=False))
     print(f"runs written under {Path(out).resolve()}")
