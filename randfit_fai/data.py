@@ -7,7 +7,7 @@ Docs: https://randfit-fai.github.io/randfit_fai/data.html.md"""
 # %% auto #0
 __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'corrupt_labels', 'channel_stats', 'randomize_pixels',
            'ImageSet', 'digits', 'synthetic', 'load_folder', 'fashion_mnist', 'get_dataset', 'TensorDL', 'PadCropFlip',
-           'RandData', 'show_randomizations']
+           'CropWhiten', 'RandData', 'show_randomizations']
 
 # %% ../nbs/00_data.ipynb #4b85f32c
 from fastai.vision.all import *
@@ -237,7 +237,19 @@ class PadCropFlip(Transform):
         if x.is_contiguous(memory_format=torch.channels_last) and c > 1: out = out.contiguous(memory_format=torch.channels_last)
         return TensorImage(out)
 
-# %% ../nbs/00_data.ipynb #b179f320
+# %% ../nbs/00_data.ipynb #93694652
+class CropWhiten(Transform):
+    "Centre crop to `size`×`size`, then per-image whitening (x − mean) / max(std, 1/√N)"
+    order = 99
+    def __init__(self, size:int=28): self.size = size
+    def encodes(self, x:TensorImage):
+        h, w = x.shape[-2:]; t, l = (h - self.size) // 2, (w - self.size) // 2
+        x = x[..., t:t + self.size, l:l + self.size]
+        f = x.flatten(1)
+        m, s = f.mean(1), f.std(1, unbiased=False).clamp_min(1 / math.sqrt(f.shape[1]))
+        return TensorImage((x - m[:, None, None, None]) / s[:, None, None, None])
+
+# %% ../nbs/00_data.ipynb #159306e7
 class RandData:
     "An `ImageSet` with labels corrupted and pixels randomized once, from `seed`; serves fastai `DataLoaders`"
     def __init__(self, ds:ImageSet, corrupt:float=0., noise:str='zhang', randomize:str=None, seed:int=0):
@@ -254,28 +266,30 @@ class RandData:
     def _x(self, i): return TensorImage(self.x_train[i] if i < self.n_train else self.x_test[i - self.n_train])
     def _y(self, i): return self.classes[self.y[i] if i < self.n_train else self.y_test[i - self.n_train]]
 
-    def datablock(self, item_tfms=None, batch_tfms=None):
+    def datablock(self, item_tfms=None, batch_tfms=None, normalize:bool=True):
         "A fastai `DataBlock` over item indices, reading the randomized tables"
-        return DataBlock(blocks=(TransformBlock(batch_tfms=[IntToFloatTensor, Normalize.from_stats(self.mean, self.std)]),
+        norm = [Normalize.from_stats(self.mean, self.std)] if normalize else []
+        return DataBlock(blocks=(TransformBlock(batch_tfms=[IntToFloatTensor, *norm]),
                                  CategoryBlock(vocab=self.classes, sort=False)),
                          get_x=lambda i: self._x(i), get_y=lambda i: self._y(i), splitter=IndexSplitter(range(self.n_train, self.n_train + self.n_test)),
                          item_tfms=item_tfms, batch_tfms=batch_tfms)
 
     def datasets(self): return self.datablock().datasets(range(self.n_train + self.n_test))
 
-    def dataloaders(self, bs:int=128, fast:bool=True, device=None, channels_last:bool=False, augment:bool=False, **kwargs):
-        "fastai `DataLoaders`: train (shuffled) and test; `fast` cuts batches from tensors on `device`; `augment` adds `PadCropFlip`"
+    def dataloaders(self, bs:int=128, fast:bool=True, device=None, channels_last:bool=False, augment:bool=False, crop:int=None, **kwargs):
+        "fastai `DataLoaders`: train (shuffled) and test; `fast` cuts batches from tensors on `device`; `augment` adds `PadCropFlip`; `crop` uses `CropWhiten(crop)`"
         device = default_device() if device is None else torch.device(device)
         aug = [PadCropFlip()] if augment else []
-        if not fast: return self.datablock(batch_tfms=aug, **kwargs).dataloaders(range(self.n_train + self.n_test), bs=bs, device=device, num_workers=0)
+        if crop: aug.append(CropWhiten(crop))
+        if not fast: return self.datablock(batch_tfms=aug, normalize=not crop, **kwargs).dataloaders(range(self.n_train + self.n_test), bs=bs, device=device, num_workers=0)
         dss = self.datasets()
-        tfms = [IntToFloatTensor(), Normalize.from_stats(self.mean, self.std), *aug]
+        tfms = [IntToFloatTensor(), *([] if crop else [Normalize.from_stats(self.mean, self.std)]), *aug]
         mk = lambda ds, x, y, **kw: TensorDL(ds, xs=x, ys=torch.as_tensor(y), bs=bs, device=device, channels_last=channels_last,
                                             num_workers=0, after_batch=tfms, **kw)
         return DataLoaders(mk(dss.train, self.x_train, self.y, shuffle=True, drop_last=True),
                            mk(dss.valid, self.x_test, self.y_test), device=device)
 
-# %% ../nbs/00_data.ipynb #0d6d1d43
+# %% ../nbs/00_data.ipynb #ea05f5bc
 def show_randomizations(ds:ImageSet, n:int=6, seed:int=0, **kwargs):
     "A row per randomization of the same `n` training images of `ds`, shown by fastai's `show_batch`"
     exps = [('true labels', 0., None), ('random labels', 1., None), ('shuffled pixels', 0., 'shuffled_pixels'),
