@@ -114,7 +114,7 @@ def test_cli(tmp_path):
     h = subprocess.run(['randfit', '--help'], capture_output=True, text=True, check=True).stdout
     import inspect
     for p in inspect.signature(randfit_fai.run.__wrapped__ if hasattr(randfit_fai.run, '__wrapped__') else randfit_fai.run).parameters:
-        if p in ('name', 'data', 'quiet', 'stop_at_fit'): continue
+        if p in ('name', 'data', 'quiet', 'stop_at_fit', 'cbs'): continue
         assert f"--{p.replace('_', '-')}" in h, p
     assert '--full' in h
     r = subprocess.run(['randfit', '--epochs', '2', '--out', str(tmp_path)], capture_output=True, text=True)
