@@ -53,23 +53,27 @@ def fig1a(df, arch=None, ax=None):
     ax.set(xlabel='training steps', ylabel='training loss', title=f'(a) {_label(d, arch)}'); ax.legend()
     return ax
 
-def fig1b(df, ax=None):
-    "Time to fit (training steps to 100 % train accuracy, relative to true labels) against label corruption, per arch"
+def _vs_corruption(df, ax, f, ylabel, title, **kw):
+    "One line per arch: `f` of that arch's true-pixel runs grouped by corruption level, against the level"
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
     for arch, d in _true_labels(df).groupby('arch'):
-        d = d.groupby('corrupt').fit_epoch.mean()
-        if 0. in d.index and d[0.] > 0: ax.plot(d.index, d / d[0.], 'o-', label=arch)
-    ax.set(xlabel='label corruption', ylabel='time to fit (× true labels)', title=f'(b) {_label(df)}'); ax.legend()
+        y = f(d.groupby('corrupt'))
+        if y is not None: ax.plot(y.index, y, 'o-', label=arch)
+    ax.set(xlabel='label corruption', ylabel=ylabel, title=f'{title} {_label(df)}', **kw); ax.legend()
     return ax
+
+def _relative_fit(g):
+    "Mean epochs to fit per corruption level, relative to true labels (None without a fitted true-label run)"
+    e = g.fit_epoch.mean()
+    return e / e[0.] if 0. in e.index and e[0.] > 0 else None
+
+def fig1b(df, ax=None):
+    "Time to fit (training steps to 100 % train accuracy, relative to true labels) against label corruption, per arch"
+    return _vs_corruption(df, ax, _relative_fit, 'time to fit (× true labels)', '(b)')
 
 def fig1c(df, ax=None):
     "Test error against label corruption, per arch"
-    if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
-    for arch, d in _true_labels(df).groupby('arch'):
-        d = 1 - d.groupby('corrupt').final_test_acc.mean()
-        ax.plot(d.index, d, 'o-', label=arch)
-    ax.set(xlabel='label corruption', ylabel='test error', ylim=(0, 1), title=f'(c) {_label(df)}'); ax.legend()
-    return ax
+    return _vs_corruption(df, ax, lambda g: 1 - g.final_test_acc.mean(), 'test error', '(c)', ylim=(0, 1))
 
 def figure_1(df, fname=None, arch=None):
     "The paper's Figure 1 (a, b, c) from a `sweep`, saved as a PNG when `fname` is given"
