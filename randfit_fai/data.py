@@ -279,11 +279,10 @@ class RandData:
     def dataloaders(self, bs:int=128, fast:bool=True, device=None, channels_last:bool=False, augment:bool=False, crop:int=None, **kwargs):
         "fastai `DataLoaders`: train (shuffled) and test; `fast` cuts batches from tensors on `device`; `augment` adds `PadCropFlip`; `crop` uses `CropWhiten(crop)`"
         device = default_device() if device is None else torch.device(device)
-        aug = [PadCropFlip()] if augment else []
-        if crop: aug.append(CropWhiten(crop))
-        if not fast: return self.datablock(batch_tfms=aug, normalize=not crop, **kwargs).dataloaders(range(self.n_train + self.n_test), bs=bs, device=device, num_workers=0)
+        extra = ([PadCropFlip()] if augment else []) + ([CropWhiten(crop)] if crop else [])
+        if not fast: return self.datablock(batch_tfms=extra, normalize=not crop, **kwargs).dataloaders(range(self.n_train + self.n_test), bs=bs, device=device, num_workers=0)
         dss = self.datasets()
-        tfms = [IntToFloatTensor(), *([] if crop else [Normalize.from_stats(self.mean, self.std)]), *aug]
+        tfms = [IntToFloatTensor(), *([] if crop else [Normalize.from_stats(self.mean, self.std)]), *extra]
         mk = lambda ds, x, y, **kw: TensorDL(ds, xs=x, ys=torch.as_tensor(y), bs=bs, device=device, channels_last=channels_last,
                                             num_workers=0, after_batch=tfms, **kw)
         return DataLoaders(mk(dss.train, self.x_train, self.y, shuffle=True, drop_last=True),
