@@ -13,7 +13,7 @@ __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'corrupt_labe
 from fastai.vision.all import *
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-import hashlib, numbers
+import hashlib, numbers, shutil
 from dataclasses import dataclass
 
 # %% ../nbs/00_data.ipynb #89b9accf
@@ -175,8 +175,10 @@ def fashion_mnist():
     "Fashion-MNIST, downloaded by torchvision into fastai's data folder (`~/.fastai/data/fashion_mnist`)"
     from torchvision.datasets import FashionMNIST
     root = fastai_path('data') / 'fashion_mnist'
+    existed = root.exists()
     try: tr, te = FashionMNIST(root, train=True, download=True), FashionMNIST(root, train=False, download=True)
     except Exception as e:
+        if not existed: shutil.rmtree(root, ignore_errors=True)  # leave nothing half-made behind
         raise FileNotFoundError(f"could not download 'fashion_mnist' ({e.__class__.__name__}); offline, put torchvision's "
                                 f"FashionMNIST files under {root}") from e
     return ImageSet(tr.data[:, None].clone(), tr.targets.numpy(), te.data[:, None].clone(), te.targets.numpy(), list(tr.classes), 'fashion_mnist')

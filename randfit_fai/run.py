@@ -190,8 +190,10 @@ def randfit(
 ):
     "Train a network on true and randomized labels and report how well it memorizes (Zhang et al. 2017)"
     corrupts = [0., 1.] if corrupt is None else corrupt
-    for c in corrupts: _check_args(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe)
-    data = get_dataset(dataset, size=size)
+    try:
+        for c in corrupts: _check_args(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe)
+        data = get_dataset(dataset, size=size)
+    except (ValueError, FileNotFoundError) as e: raise CliError(str(e)) from e  # a message, not a traceback
     results = [run(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, augment, recipe, seed, not full, patience, first_fit,
                    resume, out, overwrite=overwrite, device=device, data=data) for c in corrupts]
     print(results_table(results).to_string(index=False))
