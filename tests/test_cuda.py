@@ -35,3 +35,21 @@ def test_run_on_gpu(tmp_path):
     r = run('synthetic', corrupt=1.0, arch='wrn-10-2', epochs=2, out=tmp_path, quiet=True, device='cuda')
     assert r.summary['precision'] in ('bf16', 'fp16') and r.summary['device'] != 'cpu'
     assert abs(r.summary['corrupt_frac_realized'] - 0.9) < 0.06
+
+
+class Disconnect(Exception): pass
+
+
+@pytest.mark.cuda
+def test_paper_recipe_augment_and_resume_on_gpu(tmp_path):
+    from fastai.vision.all import Callback
+    r = run('synthetic', corrupt=1.0, recipe='paper', arch='alexnet', epochs=2, augment=True, out=tmp_path, quiet=True, device='cuda')
+    assert r.summary['precision'] in ('bf16', 'fp16') and r.summary['epochs_run'] >= 1
+    class StopAfter(Callback):
+        order = 100
+        def after_epoch(self):
+            if self.epoch == 1: raise Disconnect()
+    kw = dict(corrupt=0.5, arch='wrn-10-2', epochs=4, stop_at_fit=False, out=tmp_path / 'resume', quiet=True, device='cuda')
+    with pytest.raises(Disconnect): run('synthetic', name='cut', cbs=StopAfter(), **kw)
+    resumed = run('synthetic', name='cut', resume=True, **kw)
+    assert resumed.summary['resumed_at_epoch'] == 2 and list(resumed.history.epoch) == [1, 2, 3, 4]
