@@ -48,7 +48,7 @@ def test_paper_recipe_augment_and_resume_on_gpu(tmp_path):
     class StopAfter(Callback):
         order = 100
         def after_epoch(self):
-            if self.epoch == 1: raise Disconnect()
+            if self.epoch == 1: raise Disconnect('connection lost')
     kw = dict(corrupt=0.5, arch='wrn-10-2', epochs=4, stop_at_fit=False, out=tmp_path / 'resume', quiet=True, device='cuda')
     with pytest.raises(Disconnect): run('synthetic', name='cut', cbs=StopAfter(), **kw)
     resumed = run('synthetic', name='cut', resume=True, **kw)
