@@ -6,8 +6,8 @@ Docs: https://randfit-fai.github.io/randfit_fai/data.html.md"""
 
 # %% auto #0
 __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'corrupt_labels', 'channel_stats', 'randomize_pixels',
-           'ImageSet', 'digits', 'synthetic', 'load_folder', 'fashion_mnist', 'get_dataset', 'TensorDL', 'PadCropFlip',
-           'CropWhiten', 'RandData', 'show_randomizations']
+           'ImageSet', 'digits', 'synthetic', 'load_folder', 'fashion_mnist', 'check_dataset', 'get_dataset',
+           'TensorDL', 'PadCropFlip', 'CropWhiten', 'RandData', 'show_randomizations']
 
 # %% ../nbs/00_data.ipynb #4b85f32c
 from fastai.vision.all import *
@@ -183,8 +183,18 @@ def fashion_mnist():
                                 f"FashionMNIST files under {root}") from e
     return ImageSet(tr.data[:, None].clone(), tr.targets.numpy(), te.data[:, None].clone(), te.targets.numpy(), list(tr.classes), 'fashion_mnist')
 
+def check_dataset(name):
+    "The folder `name` names (None for a registered dataset); raises for anything else, before any data are read"
+    if name in DATASETS: return None
+    p = Path(str(name)).expanduser()
+    if p.exists(): return p
+    if os.sep in str(name): raise FileNotFoundError(f"dataset folder {str(name)!r} does not exist")
+    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, or pass the path of an image folder")
+
 def get_dataset(name='digits', size:int=None) -> ImageSet:
     "The `ImageSet` for a registered dataset `name` or an image folder path"
+    folder = check_dataset(name)
+    if folder is not None: return load_folder(folder, size=size)
     if name == 'digits': return digits()
     if name == 'synthetic': return synthetic()
     if name == 'fashion_mnist': return fashion_mnist()
@@ -197,9 +207,6 @@ def get_dataset(name='digits', size:int=None) -> ImageSet:
                                     "in fastai's layout, or pass the folder path as the dataset") from e
         ds = load_folder(path, size=size); ds.name = name
         return ds
-    p = Path(str(name)).expanduser()
-    if os.sep in str(name) or p.exists(): return load_folder(p, size=size)
-    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, or pass the path of an image folder")
 
 # %% ../nbs/00_data.ipynb #a386dbbf
 class TensorDL(TfmdDL):

@@ -49,9 +49,7 @@ def _check_args(dataset, corrupt, noise, randomize, arch, epochs, bs, lr, wd, pa
         if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real) or not (v > 0 or (what == 'wd' and v == 0))):
             raise ValueError(f"{what} must be a positive number, got {v!r}")
     if arch is not None: create_model(arch, 2, (1, 8, 8))
-    if dataset is not None and dataset not in DATASETS and not Path(str(dataset)).expanduser().exists():
-        if os.sep in str(dataset): raise FileNotFoundError(f"dataset folder {str(dataset)!r} does not exist")
-        raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}, or pass the path of an image folder")
+    if dataset is not None: check_dataset(dataset)
 
 # %% ../nbs/03_run.ipynb #3da18f54
 class RunResult:
