@@ -7,17 +7,17 @@ epoch costs at most ~1.1x a raw PyTorch loop's epoch with the same model, batch,
 All in one process, on whatever device is found:
   1. reference recipe: WRN-28-1, fp32, batch 128, per-item PIL decoding (torchvision ImageFolder), 1 worker; timed for a
      fixed number of steps and extrapolated to an epoch, and to the 154 epochs it needs to fit random labels;
-  2. raw PyTorch loop: the product's model, batch, precision and GPU-resident uint8 data, one-cycle SGD;
-  3. the same through a fastai `Learner`: as fastai does it (typed tensors, per-batch loss copies to the CPU), with
-     `PlainTensors`, with `PlainTensors` + `DeviceLosses` and fastai's own SGD, and as `run()` trains (PyTorch's SGD),
-     also with the `Memorize` measurements;
+  2. raw PyTorch loop: the product's model, batch, precision and GPU-resident uint8 data, one-cycle SGD; and the same
+     loop with each whole step replayed as one CUDA graph (the GPU's own time per step, with no Python between kernels);
+  3. the same through a fastai `Learner` with PyTorch's SGD: as fastai builds it by default (`Learner`,
+     `CrossEntropyLossFlat`, `Recorder` copying each loss to the host) and as `run()` builds it (`LeanLearner`,
+     `nn.CrossEntropyLoss`, `DeviceLosses`), also with the `Memorize` measurements;
   4. the product's `run()`, to 100 % training accuracy, with its memorization measurements.
 Prints a table and writes JSON (--out). `--quick` keeps it to a few minutes (on a CPU: a small MLP on a 1,000-image subset).
 
     python bench/memorize.py --data PATH/cifar10 [--quick] [--out bench/results/DEVICE-DATE.json]
 """
 import argparse, json, platform, statistics, sys, tempfile, time
-from functools import partial
 from pathlib import Path
 
 import numpy as np, torch, torch.nn.functional as F
@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import randfit_fai
 from randfit_fai.data import ImageSet, RandData, get_dataset, synthetic
 from randfit_fai.models import create_model
-from randfit_fai.callbacks import DeviceLosses, PlainTensors, Memorize
+from randfit_fai.callbacks import DeviceLosses, LeanLearner, Memorize
 from randfit_fai.run import run, recipe_for, sgd, _precision
-from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat
+from fastai.vision.all import Learner, Callback, CrossEntropyLossFlat, nn
 
 REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random labels
 
@@ -65,31 +65,90 @@ def reference_epoch(folder, n_train, dev, steps, bs=128):
     return statistics.mean(times[warm:]) * (n_train // bs)
 
 
-def raw_epochs(rd, arch, bs, lr, epochs, dev):
-    "Median seconds per training epoch of a raw loop (after the first), same model/batch/precision/data as the product"
+def one_cycle(total, lr):
+    "Learning rate and momentum at each of `total` steps of PyTorch's `OneCycleLR` (what the raw loops follow)"
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr, momentum=0.9)
+    sched, lrs, moms = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=total), [], []
+    for _ in range(total):
+        lrs.append(opt.param_groups[0]['lr']); moms.append(opt.param_groups[0]['momentum']); opt.step(); sched.step()
+    return lrs, moms
+
+
+def _raw_setup(rd, arch, dev):
     cuda = dev.type == 'cuda'
     x, y = rd.x_train.to(dev), torch.as_tensor(rd.y).to(dev)
     mean, std = rd.mean.to(dev).view(1, -1, 1, 1), rd.std.to(dev).view(1, -1, 1, 1)
     torch.manual_seed(0)
     model = create_model(arch, len(rd.classes), tuple(x.shape[1:])).to(dev)
     if cuda: model = model.to(memory_format=torch.channels_last)
+    dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
+    def batch(b):
+        xb = (x[b].float() / 255 - mean) / std
+        return (xb.contiguous(memory_format=torch.channels_last) if cuda else xb), y[b]
+    return x, model, batch, dtype
+
+
+def raw_epochs(rd, arch, bs, lr, epochs, dev):
+    "Median seconds per training epoch (after the first) of a raw PyTorch loop, same model/batch/precision/data as the product; and the last epoch's mean loss"
+    cuda = dev.type == 'cuda'
+    x, model, batch, dtype = _raw_setup(rd, arch, dev)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     n = len(x) // bs
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * n)
-    dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
     times = []
     for _ in range(epochs):
         sync(dev); t = time.perf_counter()
-        perm = torch.randperm(len(x), device=dev)
+        perm, total = torch.randperm(len(x), device=dev), torch.zeros((), device=dev)
         for i in range(n):
-            b = perm[i * bs:(i + 1) * bs]
-            xb = (x[b].float() / 255 - mean) / std
-            if cuda: xb = xb.contiguous(memory_format=torch.channels_last)
+            xb, yb = batch(perm[i * bs:(i + 1) * bs])
             with torch.autocast(dev.type, dtype=dtype, enabled=cuda):
-                loss = F.cross_entropy(model(xb), y[b])
+                loss = F.cross_entropy(model(xb), yb)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+            total += loss.detach()
         sync(dev); times.append(time.perf_counter() - t)
-    return statistics.median(times[1:])
+    return statistics.median(times[1:]), float(total) / n
+
+
+def graph_epochs(rd, arch, bs, lr, epochs, dev):
+    """`raw_epochs` with each whole step (batch gather, forward, backward, SGD with momentum) replayed as one CUDA graph:
+    the time the GPU itself needs, with no Python between kernels. Same initial weights, batches and schedule as
+    `raw_epochs` (the warm-up steps that capture needs are undone). On a CPU the same step runs eagerly."""
+    cuda = dev.type == 'cuda'
+    x, model, batch, dtype = _raw_setup(rd, arch, dev)
+    params, n = list(model.parameters()), len(x) // bs
+    bufs = [torch.zeros_like(p) for p in params]
+    lrs, moms = (torch.tensor(v, device=dev) for v in one_cycle(epochs * n, lr))
+    k, idx, total = torch.zeros(1, dtype=torch.long, device=dev), torch.zeros(bs, dtype=torch.long, device=dev), torch.zeros((), device=dev)
+    def step():
+        xb, yb = batch(idx)
+        with torch.autocast(dev.type, dtype=dtype, enabled=cuda, cache_enabled=False):
+            loss = F.cross_entropy(model(xb), yb)
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():  # PyTorch's SGD (momentum, no dampening), with lr and momentum read on the device
+            torch._foreach_mul_(bufs, moms.index_select(0, k).squeeze(0))
+            torch._foreach_add_(bufs, grads)
+            torch._foreach_add_(params, torch._foreach_mul(bufs, -lrs.index_select(0, k).squeeze(0)))
+            k.add_(1); total.add_(loss.detach())
+    state = [*params, *model.buffers(), *bufs, k, total]
+    saved = [t.detach().clone() for t in state]
+    if cuda:
+        s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(s):
+            for _ in range(3): step()
+        torch.cuda.current_stream().wait_stream(s)
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g): step()
+        with torch.no_grad():
+            for t, v in zip(state, saved): t.copy_(v)
+    run_step = g.replay if cuda else step
+    times = []
+    for _ in range(epochs):
+        sync(dev); t = time.perf_counter()
+        perm = torch.randperm(len(x), device=dev); total.zero_()
+        for i in range(n):
+            idx.copy_(perm[i * bs:(i + 1) * bs]); run_step()
+        sync(dev); times.append(time.perf_counter() - t)
+    return statistics.median(times[1:]), float(total) / n
 
 
 class TrainTimer(Callback):
@@ -99,12 +158,16 @@ class TrainTimer(Callback):
     def after_train(self): sync(self.dls.device); self.times.append(time.perf_counter() - self.t)
 
 
-def fastai_epochs(rd, arch, bs, lr, epochs, dev, device_losses, plain=True, opt_func=sgd, memorize=False):
-    "Median seconds per training epoch (after the first) through a fastai Learner"
+def fastai_epochs(rd, arch, bs, lr, epochs, dev, lean=True, memorize=False):
+    """Median seconds per training epoch (after the first) through a fastai Learner, PyTorch's SGD as `run()` uses it:
+    `lean` builds it as `run()` does (`LeanLearner`, `nn.CrossEntropyLoss`, `DeviceLosses`), else as fastai does by
+    default (`Learner`, `CrossEntropyLossFlat`, `Recorder` copying each loss to the host); `memorize` adds `Memorize`
+    and times whole epochs (its measurements and the test pass included)"""
     dls = rd.dataloaders(bs=bs, device=dev, channels_last=dev.type == 'cuda')
     torch.manual_seed(0)
-    learn = Learner(dls, create_model(arch, len(rd.classes), tuple(rd.x_train.shape[1:])), loss_func=CrossEntropyLossFlat(),
-                    opt_func=opt_func, wd=0., cbs=[TrainTimer()] + ([DeviceLosses()] if device_losses else []) + ([PlainTensors()] if plain else []))
+    model = create_model(arch, len(rd.classes), tuple(rd.x_train.shape[1:]))
+    learn = (LeanLearner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=0., cbs=[TrainTimer(), DeviceLosses()]) if lean else
+             Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=sgd, wd=0., cbs=[TrainTimer()]))
     if memorize: learn.add_cb(Memorize(rd, stop_at_fit=False))
     _precision(learn, dev)
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
@@ -143,20 +206,23 @@ def main():
         res['reference_epoch_s'] = reference_epoch(folder, len(ds.x_train), dev, steps=2 if small else (20 if a.quick else 60))
         res['reference_fit_s'] = res['reference_epoch_s'] * REF_EPOCHS
         print(f"reference epoch {res['reference_epoch_s']:.2f} s", flush=True)
-    n_ep = 3 if a.quick else 6
-    res['raw_epoch_s'] = raw_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev)
+    n_ep, args = 4 if a.quick else 6, (rd, recipe['arch'], recipe['bs'], recipe['lr'])
+    res['raw_epoch_s'], res['raw_last_epoch_loss'] = raw_epochs(*args, n_ep, dev)
     print(f"raw epoch {res['raw_epoch_s']:.3f} s", flush=True)
-    res['fastai_typed_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, device_losses=False, plain=False)
-    res['fastai_recorder_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, device_losses=False)
-    res['fastai_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, device_losses=True)
+    try:
+        res['raw_graph_epoch_s'], res['raw_graph_last_epoch_loss'] = graph_epochs(*args, n_ep, dev)
+        res['raw_graph_captured'] = cuda
+        print(f"raw epoch, each step one CUDA graph {res['raw_graph_epoch_s']:.3f} s (captured: {cuda})", flush=True)
+    except Exception as e: res['raw_graph_error'] = f'{type(e).__name__}: {e}'; print(res['raw_graph_error'], flush=True)
+    res['fastai_default_epoch_s'] = fastai_epochs(*args, n_ep, dev, lean=False)
+    res['fastai_epoch_s'] = fastai_epochs(*args, n_ep, dev)
     res['fastai_vs_raw_epoch_ratio'] = res['fastai_epoch_s'] / res['raw_epoch_s']
-    res['fastai_recorder_vs_raw_epoch_ratio'] = res['fastai_recorder_epoch_s'] / res['raw_epoch_s']
-    print(f"fastai epoch {res['fastai_epoch_s']:.3f} s (with fastai's per-batch recording {res['fastai_recorder_epoch_s']:.3f} s)", flush=True)
-    res['fastai_fastai_sgd_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, True, opt_func=partial(SGD, mom=0.9))
-    res['fastai_memorize_epoch_s'] = fastai_epochs(rd, recipe['arch'], recipe['bs'], recipe['lr'], n_ep, dev, True, memorize=True)
+    res['fastai_default_vs_raw_epoch_ratio'] = res['fastai_default_epoch_s'] / res['raw_epoch_s']
+    print(f"fastai epoch as run() builds it {res['fastai_epoch_s']:.3f} s, as fastai builds it by default {res['fastai_default_epoch_s']:.3f} s", flush=True)
+    res['fastai_memorize_epoch_s'] = fastai_epochs(*args, n_ep, dev, memorize=True)
     if a.epoch_cost:
-        for k in ('fastai_typed_epoch_s', 'fastai_recorder_epoch_s', 'fastai_fastai_sgd_epoch_s', 'fastai_epoch_s', 'fastai_memorize_epoch_s'):
-            print(f"{k:30s} {res[k]:.3f} s  ({res[k] / res['raw_epoch_s']:.2f}x raw {res['raw_epoch_s']:.3f} s)")
+        for k in ('raw_graph_epoch_s', 'fastai_default_epoch_s', 'fastai_epoch_s', 'fastai_memorize_epoch_s'):
+            if k in res: print(f"{k:30s} {res[k]:.3f} s  ({res[k] / res['raw_epoch_s']:.2f}x raw {res['raw_epoch_s']:.3f} s)")
         if a.out: Path(a.out).write_text(json.dumps(res, indent=1, default=float))
         return res
 
@@ -174,16 +240,15 @@ def main():
 
     rows = [('device', res['device']), ('reference epoch (WRN-28-1 fp32, bs 128, PIL, 1 worker)', res.get('reference_epoch_s')),
             (f'reference to fit ({REF_EPOCHS} epochs, extrapolated)', res.get('reference_fit_s')),
-            ('raw loop epoch', res['raw_epoch_s']), ('fastai Learner epoch (DeviceLosses)', res['fastai_epoch_s']),
-            ("fastai Learner epoch (fastai's Recorder)", res['fastai_recorder_epoch_s']),
-            ("fastai Learner epoch (typed tensors, fastai's Recorder)", res['fastai_typed_epoch_s']),
-            ("fastai Learner epoch (fastai's SGD)", res['fastai_fastai_sgd_epoch_s']),
-            ('fastai Learner epoch + Memorize measurements', res['fastai_memorize_epoch_s']),
+            ('raw loop epoch', res['raw_epoch_s']), ('raw loop epoch, each step one CUDA graph', res.get('raw_graph_epoch_s')),
+            ('fastai Learner epoch, as run() builds it', res['fastai_epoch_s']),
+            ("fastai Learner epoch, fastai's defaults (Learner, CrossEntropyLossFlat, Recorder)", res['fastai_default_epoch_s']),
+            ('fastai Learner epoch + Memorize measurements and test pass', res['fastai_memorize_epoch_s']),
             ('fastai / raw epoch', res['fastai_vs_raw_epoch_ratio']), ('run() epoch incl. memorization measurements', res['run_epoch_s']),
             ('run() time to 100% train acc, s', res['time_to_fit_s']), ('run() fit epoch', res['fit_epoch']),
             ('speedup vs reference', res.get('speedup_vs_reference')), ('final train acc', res['final_train_acc']),
             ('final test acc', res['final_test_acc']), ('peak GPU memory, GiB', res.get('peak_gpu_mem_gib'))]
-    for k, v in rows: print(f"{k:55s} {v:.3f}" if isinstance(v, float) else f"{k:55s} {v}")
+    for k, v in rows: print(f"{k:80s} {v:.3f}" if isinstance(v, float) else f"{k:80s} {v}")
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
         Path(a.out).write_text(json.dumps(res, indent=1, default=float))

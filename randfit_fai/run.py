@@ -121,8 +121,8 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     set_seed(seed)
     model = create_model(r['arch'], ds.n_classes, (shape[0], crop, crop) if crop else shape)
     dls = rdata.dataloaders(bs=r['bs'], device=device, channels_last=device.type == 'cuda', augment=augment, crop=crop)
-    learn = Learner(dls, model.to(device), loss_func=CrossEntropyLossFlat(), opt_func=sgd, wd=wd,
-                    path=path, model_dir='.', cbs=[PlainTensors(), DeviceLosses(), *L(cbs)])
+    learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=wd,
+                        path=path, model_dir='.', cbs=[DeviceLosses(), *L(cbs)])
     precision = _precision(learn, device)
     learn.track_memorization(rdata, stop_at_fit=stop_at_fit, patience=patience, fname=path / 'history.csv', first_fit=first_fit)
     labels_sha1 = _labels_hash(rdata)

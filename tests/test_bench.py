@@ -17,3 +17,5 @@ def test_quick_benchmark_on_cpu(cifar10_subset, tmp_path):
     assert all(r.get(k) is not None for k in KEYS), [k for k in KEYS if r.get(k) is None]
     assert r['final_train_acc'] == 1.0 and r['fit_epoch'] >= 1, 'random labels were memorized'
     assert r['final_test_acc'] < 0.25 and abs(r['corrupt_frac_realized'] - 0.9) < 0.05
+    # the CUDA-graph loop's step (on a CPU run eagerly) is PyTorch's SGD + OneCycleLR: same batches, same losses
+    assert r['raw_graph_captured'] is False and abs(r['raw_graph_last_epoch_loss'] - r['raw_last_epoch_loss']) < 1e-4
