@@ -12,7 +12,8 @@ All in one process, on whatever device is found:
   3. the same through a fastai `Learner` with PyTorch's SGD: as fastai builds it by default (`Learner`,
      `CrossEntropyLossFlat`, `Recorder` copying each loss to the host) and as `run()` builds it (`LeanLearner`,
      `nn.CrossEntropyLoss`, `DeviceLosses`), also with the `Memorize` measurements;
-  4. the product's `run()`, to 100 % training accuracy, with its memorization measurements.
+  4. the product's `run()`, to 100 % training accuracy, with its memorization measurements; and the same with
+     `cbs=GraphStep()` (bench/graph_step.py: fastai's training step replayed as one CUDA graph).
 Prints a table and writes JSON (--out). `--quick` keeps it to a few minutes (on a CPU: a small MLP on a 1,000-image subset).
 
     python bench/memorize.py --data PATH/cifar10 [--quick] [--out bench/results/DEVICE-DATE.json]
@@ -22,12 +23,13 @@ from pathlib import Path
 
 import numpy as np, torch, torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent)); sys.path.insert(0, str(Path(__file__).resolve().parent))
 import randfit_fai
 from randfit_fai.data import ImageSet, RandData, get_dataset, synthetic
 from randfit_fai.models import create_model
 from randfit_fai.callbacks import DeviceLosses, LeanLearner, Memorize
 from randfit_fai.run import run, recipe_for, sgd, _precision
+from graph_step import GraphStep
 from fastai.vision.all import Learner, Callback, CrossEntropyLossFlat, nn
 
 REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random labels
@@ -158,17 +160,18 @@ class TrainTimer(Callback):
     def after_train(self): sync(self.dls.device); self.times.append(time.perf_counter() - self.t)
 
 
-def fastai_epochs(rd, arch, bs, lr, epochs, dev, lean=True, memorize=False):
+def fastai_epochs(rd, arch, bs, lr, epochs, dev, lean=True, memorize=False, graph=False):
     """Median seconds per training epoch (after the first) through a fastai Learner, PyTorch's SGD as `run()` uses it:
     `lean` builds it as `run()` does (`LeanLearner`, `nn.CrossEntropyLoss`, `DeviceLosses`), else as fastai does by
     default (`Learner`, `CrossEntropyLossFlat`, `Recorder` copying each loss to the host); `memorize` adds `Memorize`
-    and times whole epochs (its measurements and the test pass included)"""
+    and times whole epochs (its measurements and the test pass included); `graph` adds `GraphStep`"""
     dls = rd.dataloaders(bs=bs, device=dev, channels_last=dev.type == 'cuda')
     torch.manual_seed(0)
     model = create_model(arch, len(rd.classes), tuple(rd.x_train.shape[1:]))
     learn = (LeanLearner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=0., cbs=[TrainTimer(), DeviceLosses()]) if lean else
              Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=sgd, wd=0., cbs=[TrainTimer()]))
     if memorize: learn.add_cb(Memorize(rd, stop_at_fit=False))
+    if graph: learn.add_cb(GraphStep())
     _precision(learn, dev)
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
     if memorize: return float(np.median(np.diff(learn.memorize.history.time_s)))
@@ -220,8 +223,12 @@ def main():
     res['fastai_default_vs_raw_epoch_ratio'] = res['fastai_default_epoch_s'] / res['raw_epoch_s']
     print(f"fastai epoch as run() builds it {res['fastai_epoch_s']:.3f} s, as fastai builds it by default {res['fastai_default_epoch_s']:.3f} s", flush=True)
     res['fastai_memorize_epoch_s'] = fastai_epochs(*args, n_ep, dev, memorize=True)
+    try:
+        res['fastai_graph_epoch_s'] = fastai_epochs(*args, n_ep, dev, graph=True)
+        print(f"fastai epoch with GraphStep {res['fastai_graph_epoch_s']:.3f} s", flush=True)
+    except Exception as e: res['fastai_graph_error'] = f'{type(e).__name__}: {e}'; print(res['fastai_graph_error'], flush=True)
     if a.epoch_cost:
-        for k in ('raw_graph_epoch_s', 'fastai_default_epoch_s', 'fastai_epoch_s', 'fastai_memorize_epoch_s'):
+        for k in ('raw_graph_epoch_s', 'fastai_default_epoch_s', 'fastai_epoch_s', 'fastai_memorize_epoch_s', 'fastai_graph_epoch_s'):
             if k in res: print(f"{k:30s} {res[k]:.3f} s  ({res[k] / res['raw_epoch_s']:.2f}x raw {res['raw_epoch_s']:.3f} s)")
         if a.out: Path(a.out).write_text(json.dumps(res, indent=1, default=float))
         return res
@@ -237,6 +244,18 @@ def main():
     if cuda: res['peak_gpu_mem_gib'] = torch.cuda.max_memory_allocated(dev) / 2**30
     if res.get('reference_fit_s') and res['time_to_fit_s']: res['speedup_vs_reference'] = res['reference_fit_s'] / res['time_to_fit_s']
     res['history'] = r.history.to_dict(orient='list')
+    try:  # the same run with each training step replayed as a CUDA graph
+        if cuda: torch.cuda.reset_peak_memory_stats(dev)
+        t = time.perf_counter()
+        g = run(a.data, corrupt=1.0, data=ds, out=tempfile.mkdtemp(), quiet=True, device=dev, cbs=GraphStep(),
+                **{k: recipe[k] for k in ('arch', 'bs', 'lr', 'epochs')})
+        res['graph_run_wall_s'] = time.perf_counter() - t
+        res.update(graph_time_to_fit_s=g.summary['fit_time_s'], graph_fit_epoch=g.summary['fit_epoch'],
+                   graph_final_train_acc=g.summary['final_train_acc'], graph_final_test_acc=g.summary['final_test_acc'],
+                   graph_run_epoch_s=float(np.median(np.diff(g.history.time_s))) if len(g.history) > 1 else None)
+        if cuda: res['graph_peak_gpu_mem_gib'] = torch.cuda.max_memory_allocated(dev) / 2**30
+        if res.get('reference_fit_s') and res['graph_time_to_fit_s']: res['graph_speedup_vs_reference'] = res['reference_fit_s'] / res['graph_time_to_fit_s']
+    except Exception as e: res['graph_run_error'] = f'{type(e).__name__}: {e}'
 
     rows = [('device', res['device']), ('reference epoch (WRN-28-1 fp32, bs 128, PIL, 1 worker)', res.get('reference_epoch_s')),
             (f'reference to fit ({REF_EPOCHS} epochs, extrapolated)', res.get('reference_fit_s')),
@@ -247,7 +266,13 @@ def main():
             ('fastai / raw epoch', res['fastai_vs_raw_epoch_ratio']), ('run() epoch incl. memorization measurements', res['run_epoch_s']),
             ('run() time to 100% train acc, s', res['time_to_fit_s']), ('run() fit epoch', res['fit_epoch']),
             ('speedup vs reference', res.get('speedup_vs_reference')), ('final train acc', res['final_train_acc']),
-            ('final test acc', res['final_test_acc']), ('peak GPU memory, GiB', res.get('peak_gpu_mem_gib'))]
+            ('final test acc', res['final_test_acc']), ('peak GPU memory, GiB', res.get('peak_gpu_mem_gib')),
+            ('fastai Learner epoch with GraphStep', res.get('fastai_graph_epoch_s')),
+            ('run(cbs=GraphStep()) epoch incl. memorization measurements', res.get('graph_run_epoch_s')),
+            ('run(cbs=GraphStep()) time to 100% train acc, s', res.get('graph_time_to_fit_s')),
+            ('run(cbs=GraphStep()) fit epoch', res.get('graph_fit_epoch')), ('run(cbs=GraphStep()) final test acc', res.get('graph_final_test_acc')),
+            ('run(cbs=GraphStep()) speedup vs reference', res.get('graph_speedup_vs_reference')),
+            ('errors', '; '.join(res[k] for k in ('raw_graph_error', 'fastai_graph_error', 'graph_run_error') if k in res) or None)]
     for k, v in rows: print(f"{k:80s} {v:.3f}" if isinstance(v, float) else f"{k:80s} {v}")
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)

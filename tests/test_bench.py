@@ -19,3 +19,45 @@ def test_quick_benchmark_on_cpu(cifar10_subset, tmp_path):
     assert r['final_test_acc'] < 0.25 and abs(r['corrupt_frac_realized'] - 0.9) < 0.05
     # the CUDA-graph loop's step (on a CPU run eagerly) is PyTorch's SGD + OneCycleLR: same batches, same losses
     assert r['raw_graph_captured'] is False and abs(r['raw_graph_last_epoch_loss'] - r['raw_last_epoch_loss']) < 1e-4
+
+
+# `bench/graph_step.py`: the CUDA-graph training step, run eagerly here; the GPU run times it (bench/memorize.py)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'bench'))
+from graph_step import GraphStep  # noqa: E402
+
+
+class Cut(Exception): pass
+
+
+def test_graph_step_is_fastais_sgd_step(tmp_path):
+    "Same batches, schedule, momentum and weight decay as fastai's loop with PyTorch's SGD: the same record, to the bit"
+    from randfit_fai.run import run
+    kw = dict(corrupt=1.0, epochs=4, stop_at_fit=False, quiet=True, wd=5e-4, out=tmp_path)
+    a, b = run('digits', name='eager', **kw).history, run('digits', name='graph', cbs=GraphStep(), **kw).history
+    assert b.train_loss.tolist() == a.train_loss.tolist() and b.test_acc.tolist() == a.test_acc.tolist()
+    assert b.step.tolist() == a.step.tolist()
+
+
+def test_graph_step_resumes_exactly(tmp_path):
+    "Its momentum buffers are the optimizer's state, so a checkpoint holds them"
+    from fastai.vision.all import Callback
+    from randfit_fai.run import run
+    class StopAfter(Callback):
+        order = 100
+        def after_epoch(self):
+            if self.epoch == 1: raise Cut('connection lost')
+    kw = dict(corrupt=1.0, epochs=4, stop_at_fit=False, quiet=True, out=tmp_path)
+    whole = run('digits', name='whole', cbs=GraphStep(), **kw).history
+    with pytest.raises(Cut): run('digits', name='cut', cbs=[GraphStep(), StopAfter()], **kw)
+    resumed = run('digits', name='cut', cbs=GraphStep(), resume=True, **kw)
+    assert resumed.summary['resumed_at_epoch'] == 2 and resumed.history.train_loss.tolist() == whole.train_loss.tolist()
+
+
+def test_graph_step_refuses_what_it_cannot_replay():
+    from functools import partial
+    from fastai.vision.all import Learner, SGD
+    from randfit_fai.data import RandData, digits
+    from randfit_fai.models import create_model
+    rd = RandData(digits())
+    learn = Learner(rd.dataloaders(bs=64, device='cpu'), create_model('mlp-1x64', 10, (1, 8, 8)), opt_func=partial(SGD, mom=0.9), cbs=GraphStep())
+    with pytest.raises(ValueError, match="PyTorch's SGD"), learn.no_bar(): learn.fit(1)

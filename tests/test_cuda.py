@@ -53,3 +53,24 @@ def test_paper_recipe_augment_and_resume_on_gpu(tmp_path):
     with pytest.raises(Disconnect): run('synthetic', name='cut', cbs=StopAfter(), **kw)
     resumed = run('synthetic', name='cut', resume=True, **kw)
     assert resumed.summary['resumed_at_epoch'] == 2 and list(resumed.history.epoch) == [1, 2, 3, 4]
+
+
+@pytest.mark.cuda
+def test_graph_step_on_gpu(tmp_path):
+    "bench/graph_step.py captured on a GPU: trains like fastai's own bf16 step, with no host sync in its epochs"
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'bench'))
+    from graph_step import GraphStep
+    class NoSync(Callback):
+        order = -100
+        def after_batch(self):
+            if self.training and self.iter == 0: torch.cuda.set_sync_debug_mode('error')
+        def after_train(self): torch.cuda.set_sync_debug_mode('default')
+    kw = dict(corrupt=0., arch='wrn-10-2', bs=128, epochs=3, stop_at_fit=False, out=tmp_path, quiet=True, device='cuda')
+    a = run('synthetic', name='eager', **kw).history
+    try: b = run('synthetic', name='graph', cbs=[GraphStep(), NoSync()], **kw).history
+    finally: torch.cuda.set_sync_debug_mode('default')
+    assert b.step.tolist() == a.step.tolist()
+    assert (abs(b.train_loss - a.train_loss) < 0.05 * a.train_loss + 0.01).all(), (a.train_loss.tolist(), b.train_loss.tolist())
+    assert (abs(b.train_acc - a.train_acc) < 0.05).all(), (a.train_acc.tolist(), b.train_acc.tolist())
