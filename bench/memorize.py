@@ -212,6 +212,11 @@ def main():
     n_ep, args = 4 if a.quick else 6, (rd, recipe['arch'], recipe['bs'], recipe['lr'])
     res['raw_epoch_s'], res['raw_last_epoch_loss'] = raw_epochs(*args, n_ep, dev)
     print(f"raw epoch {res['raw_epoch_s']:.3f} s", flush=True)
+    if cuda:  # cuDNN picks its fastest convolution algorithms for each input shape (fastai's `setup_cuda` default; off unless set)
+        torch.backends.cudnn.benchmark = True
+        res['raw_cudnn_benchmark_epoch_s'], _ = raw_epochs(*args, n_ep, dev)
+        torch.backends.cudnn.benchmark = False
+        print(f"raw epoch with cudnn.benchmark {res['raw_cudnn_benchmark_epoch_s']:.3f} s", flush=True)
     try:
         res['raw_graph_epoch_s'], res['raw_graph_last_epoch_loss'] = graph_epochs(*args, n_ep, dev)
         res['raw_graph_captured'] = cuda
@@ -259,7 +264,8 @@ def main():
 
     rows = [('device', res['device']), ('reference epoch (WRN-28-1 fp32, bs 128, PIL, 1 worker)', res.get('reference_epoch_s')),
             (f'reference to fit ({REF_EPOCHS} epochs, extrapolated)', res.get('reference_fit_s')),
-            ('raw loop epoch', res['raw_epoch_s']), ('raw loop epoch, each step one CUDA graph', res.get('raw_graph_epoch_s')),
+            ('raw loop epoch', res['raw_epoch_s']), ('raw loop epoch, cudnn.benchmark', res.get('raw_cudnn_benchmark_epoch_s')),
+            ('raw loop epoch, each step one CUDA graph', res.get('raw_graph_epoch_s')),
             ('fastai Learner epoch, as run() builds it', res['fastai_epoch_s']),
             ("fastai Learner epoch, fastai's defaults (Learner, CrossEntropyLossFlat, Recorder)", res['fastai_default_epoch_s']),
             ('fastai Learner epoch + Memorize measurements and test pass', res['fastai_memorize_epoch_s']),
