@@ -246,6 +246,8 @@ def main():
     res.update(time_to_fit_s=s['fit_time_s'], fit_epoch=s['fit_epoch'], final_train_acc=s['final_train_acc'],
                final_test_acc=s['final_test_acc'], corrupt_frac_realized=s['corrupt_frac_realized'], precision=s['precision'])
     res['run_epoch_s'] = float(np.median(np.diff(r.history.time_s))) if len(r.history) > 1 else None
+    phases = lambda h: {k: float(h[k].iloc[1:].median()) for k in ('train_s', 'test_s', 'memorize_s')} if len(h) > 1 else None
+    res['run_phase_s'] = phases(r.history)  # median seconds per epoch: training, test pass, full-training-set pass
     if cuda: res['peak_gpu_mem_gib'] = torch.cuda.max_memory_allocated(dev) / 2**30
     if res.get('reference_fit_s') and res['time_to_fit_s']: res['speedup_vs_reference'] = res['reference_fit_s'] / res['time_to_fit_s']
     res['history'] = r.history.to_dict(orient='list')
@@ -257,7 +259,8 @@ def main():
         res['graph_run_wall_s'] = time.perf_counter() - t
         res.update(graph_time_to_fit_s=g.summary['fit_time_s'], graph_fit_epoch=g.summary['fit_epoch'],
                    graph_final_train_acc=g.summary['final_train_acc'], graph_final_test_acc=g.summary['final_test_acc'],
-                   graph_run_epoch_s=float(np.median(np.diff(g.history.time_s))) if len(g.history) > 1 else None)
+                   graph_run_epoch_s=float(np.median(np.diff(g.history.time_s))) if len(g.history) > 1 else None,
+                   graph_run_phase_s=phases(g.history))
         if cuda: res['graph_peak_gpu_mem_gib'] = torch.cuda.max_memory_allocated(dev) / 2**30
         if res.get('reference_fit_s') and res['graph_time_to_fit_s']: res['graph_speedup_vs_reference'] = res['reference_fit_s'] / res['graph_time_to_fit_s']
     except Exception as e: res['graph_run_error'] = f'{type(e).__name__}: {e}'
@@ -270,11 +273,13 @@ def main():
             ("fastai Learner epoch, fastai's defaults (Learner, CrossEntropyLossFlat, Recorder)", res['fastai_default_epoch_s']),
             ('fastai Learner epoch + Memorize measurements and test pass', res['fastai_memorize_epoch_s']),
             ('fastai / raw epoch', res['fastai_vs_raw_epoch_ratio']), ('run() epoch incl. memorization measurements', res['run_epoch_s']),
+            ('run() epoch: training / test pass / memorization pass, s', res['run_phase_s']),
             ('run() time to 100% train acc, s', res['time_to_fit_s']), ('run() fit epoch', res['fit_epoch']),
             ('speedup vs reference', res.get('speedup_vs_reference')), ('final train acc', res['final_train_acc']),
             ('final test acc', res['final_test_acc']), ('peak GPU memory, GiB', res.get('peak_gpu_mem_gib')),
             ('fastai Learner epoch with GraphStep', res.get('fastai_graph_epoch_s')),
             ('run(cbs=GraphStep()) epoch incl. memorization measurements', res.get('graph_run_epoch_s')),
+            ('run(cbs=GraphStep()) epoch: training / test pass / memorization pass, s', res.get('graph_run_phase_s')),
             ('run(cbs=GraphStep()) time to 100% train acc, s', res.get('graph_time_to_fit_s')),
             ('run(cbs=GraphStep()) fit epoch', res.get('graph_fit_epoch')), ('run(cbs=GraphStep()) final test acc', res.get('graph_final_test_acc')),
             ('run(cbs=GraphStep()) speedup vs reference', res.get('graph_speedup_vs_reference')),

@@ -64,7 +64,11 @@ class Memorize(Callback):
             self.test_loss += F.cross_entropy(p.float(), y, reduction='sum')
             self.test_correct += (p.argmax(1) == y).sum()
 
-    def before_validate(self): self.test_loss, self.test_correct = 0., 0
+    # phase times: `Recorder` (order 50) reads its losses at the end of each phase, so the device has caught up by then
+    def before_train(self): self.t0 = time.perf_counter()
+    def after_train(self): self.train_s = time.perf_counter() - self.t0
+    def before_validate(self): self.test_loss, self.test_correct, self.t0 = 0., 0, time.perf_counter()
+    def after_validate(self): self.test_s = time.perf_counter() - self.t0
 
     def _train_preds(self):
         "Predicted class and summed loss over the full training set, in eval mode"
@@ -80,7 +84,7 @@ class Memorize(Callback):
 
     def after_epoch(self):
         if self.epoch < self.start_epoch: return  # skipped while resuming
-        pred, loss = self._train_preds()
+        t0 = time.perf_counter(); pred, loss = self._train_preds()
         y, c = self.y, self.corrupted
         ok = pred == y
         n_te, t = self.data.n_test, time.perf_counter() - self.start
@@ -88,7 +92,8 @@ class Memorize(Callback):
         row = dict(epoch=self.epoch + 1, step=self.steps, train_loss=loss / len(y), train_acc=mean(ok),
                    test_loss=float(self.test_loss) / n_te, test_acc=float(self.test_correct) / n_te,
                    train_acc_clean=mean(ok[~c]), train_acc_corrupted=mean(ok[c]),
-                   memorized=mean(ok[c]), true_label_kept=mean(pred[c] == self.y_clean[c]), time_s=t)
+                   memorized=mean(ok[c]), true_label_kept=mean(pred[c] == self.y_clean[c]), time_s=t,
+                   train_s=self.train_s, test_s=self.test_s, memorize_s=time.perf_counter() - t0)
         self.rows.append(row)
         if self.first_fit: self.first_fit_epoch[ok & (self.first_fit_epoch < 0)] = self.epoch + 1
         if row['train_acc'] == 1. and self.fit_epoch is None: self.fit_epoch, self.fit_time = self.epoch + 1, t
