@@ -13,4 +13,4 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 .data/tools/materialize.py /tmp/d --only cifar10 >/dev/null
 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py tests/test_sync.py 2>&1 | tail -15 | tee $OUT/cuda_tests.log
 python3 bench/memorize.py --data /tmp/d/cifar10 --quick --out $OUT/quick.json 2>&1 | tee $OUT/quick.log | grep -v Warning
-python3 bench/recipes.py --data /tmp/d/cifar10 --out $OUT/recipes.json --budget_s ${RECIPE_BUDGET:-200} 2>&1 | tee $OUT/recipes.log | grep -v Warning
+python3 bench/recipes.py --data /tmp/d/cifar10 --out $OUT/recipes.json --budget_s ${RECIPE_BUDGET:-120} 2>&1 | tee $OUT/recipes.log | grep -v Warning
