@@ -15,6 +15,29 @@ from fastai.vision.all import Callback, CancelBatchException, ParamScheduler
 from fastai.callback.fp16 import AMPMode
 
 
+def sgd_(params, grads, bufs, lr, mom, wd=None):
+    "PyTorch's SGD update in place (momentum, no dampening, L2 weight decay `wd`), with `lr`, `mom`, `wd` device scalars"
+    with torch.no_grad():
+        if wd is not None: torch._foreach_add_(grads, torch._foreach_mul(params, wd))
+        torch._foreach_mul_(bufs, mom)
+        torch._foreach_add_(bufs, grads)
+        torch._foreach_add_(params, torch._foreach_mul(bufs, -lr))
+
+
+def capture(step, state):
+    "`step` captured as a CUDA graph, and what it returned while captured; the warm-up capture needs is undone in `state`"
+    saved = [t.detach().clone() for t in state]
+    s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):  # warm-up that capture needs (cuDNN/cuBLAS workspaces)
+        for _ in range(3): step()
+    torch.cuda.current_stream().wait_stream(s)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g): out = step()
+    with torch.no_grad():
+        for t, v in zip(state, saved): t.copy_(v)
+    return g, out
+
+
 class GraphStep(Callback):
     "Replay forward, loss, backward and PyTorch's SGD step (momentum, L2 weight decay) as one CUDA graph; eagerly on a CPU"
     order, run_valid = ParamScheduler.order + 1, False  # after the schedule has set this batch's hyper-parameters
@@ -27,42 +50,25 @@ class GraphStep(Callback):
         if pg['nesterov'] or pg['dampening'] or pg['maximize']: raise ValueError("GraphStep replays SGD without nesterov, dampening or maximize")
         mp = getattr(self.learn, 'mixed_precision', None)
         if mp is not None and AMPMode(mp.amp_mode) != AMPMode.BF16: raise ValueError("GraphStep needs bf16 or fp32: fp16 needs a loss scaler")
-        self.pg, self.opt_state, self.bf16, self.graph, self.shape = pg, opt.state, mp is not None, None, None
+        self.pg, self.opt_state, self.mp, self.graph, self.shape = pg, opt.state, mp, None, None
 
     def _setup(self, x, y):
         dev = x.device
         self.params = [p for p in self.pg['params'] if p.requires_grad]
-        self.bufs = [self.opt_state[p].get('momentum_buffer') for p in self.params]
-        self.bufs = [torch.zeros_like(p) if b is None else b for p, b in zip(self.params, self.bufs)]
-        for p, b in zip(self.params, self.bufs): self.opt_state[p]['momentum_buffer'] = b  # checkpoints save what the graph updates
+        for p in self.params:  # the graph updates the optimizer's own momentum buffers, so checkpoints save them
+            if self.opt_state[p].get('momentum_buffer') is None: self.opt_state[p]['momentum_buffer'] = torch.zeros_like(p)
+        self.bufs = [self.opt_state[p]['momentum_buffer'] for p in self.params]
         self.x_in, self.y_in = torch.empty_like(x), torch.empty_like(y)
         self.lr_t, self.mom_t, self.wd_t = (torch.zeros((), device=dev) for _ in range(3))
         self.shape = (x.shape, y.shape)
 
     def _step(self):
         "One training step on the input buffers: PyTorch's SGD update with lr, momentum and weight decay read on the device"
-        with torch.autocast(self.x_in.device.type, dtype=torch.bfloat16, enabled=self.bf16, cache_enabled=False):
+        with torch.autocast(self.x_in.device.type, dtype=torch.bfloat16, enabled=self.mp is not None, cache_enabled=False):
             pred = self.model(self.x_in).float()
             loss = self.learn.loss_func(pred, self.y_in)
-        grads = list(torch.autograd.grad(loss, self.params))
-        with torch.no_grad():
-            torch._foreach_add_(grads, torch._foreach_mul(self.params, self.wd_t))
-            torch._foreach_mul_(self.bufs, self.mom_t)
-            torch._foreach_add_(self.bufs, grads)
-            torch._foreach_add_(self.params, torch._foreach_mul(self.bufs, -self.lr_t))
+        sgd_(self.params, list(torch.autograd.grad(loss, self.params)), self.bufs, self.lr_t, self.mom_t, self.wd_t)
         return pred.detach(), loss.detach()
-
-    def _capture(self):
-        state = [*self.params, *self.model.buffers(), *self.bufs]
-        saved = [t.detach().clone() for t in state]
-        s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(s):  # warm-up that capture needs (cuDNN/cuBLAS workspaces), undone below
-            for _ in range(3): self._step()
-        torch.cuda.current_stream().wait_stream(s)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph): self.out = self._step()
-        with torch.no_grad():
-            for t, v in zip(state, saved): t.copy_(v)
 
     def before_batch(self):
         x, y = self.xb[0], self.yb[0]
@@ -71,12 +77,11 @@ class GraphStep(Callback):
         self.x_in.copy_(x); self.y_in.copy_(y)
         self.lr_t.fill_(self.pg['lr']); self.mom_t.fill_(self.pg['momentum']); self.wd_t.fill_(self.pg['weight_decay'])
         if x.device.type == 'cuda':
-            if self.graph is None: self._capture()
+            if self.graph is None: self.graph, self.out = capture(self._step, [*self.params, *self.model.buffers(), *self.bufs])
             self.graph.replay(); pred, loss = self.out
         else: pred, loss = self._step()
         self.learn.pred, self.learn.loss_grad, self.learn.loss = pred, loss, loss.clone()
-        mp = getattr(self.learn, 'mixed_precision', None)
-        if mp is not None and mp.autocast is not None: mp.autocast.__exit__(None, None, None)  # the autocast fastai's step would close
+        if self.mp is not None: self.mp.autocast.__exit__(None, None, None)  # the autocast fastai's step would close
         raise CancelBatchException()  # fastai's forward/backward/step are done; after_batch callbacks still run
 
     def after_fit(self): self.graph = self.out = self.x_in = self.y_in = None

@@ -29,7 +29,7 @@ from randfit_fai.data import ImageSet, RandData, get_dataset, synthetic
 from randfit_fai.models import create_model
 from randfit_fai.callbacks import DeviceLosses, LeanLearner, Memorize
 from randfit_fai.run import run, recipe_for, sgd, _precision
-from graph_step import GraphStep
+from graph_step import GraphStep, capture, sgd_
 from fastai.vision.all import Learner, Callback, CrossEntropyLossFlat, nn
 
 REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random labels
@@ -125,24 +125,9 @@ def graph_epochs(rd, arch, bs, lr, epochs, dev):
         xb, yb = batch(idx)
         with torch.autocast(dev.type, dtype=dtype, enabled=cuda, cache_enabled=False):
             loss = F.cross_entropy(model(xb), yb)
-        grads = torch.autograd.grad(loss, params)
-        with torch.no_grad():  # PyTorch's SGD (momentum, no dampening), with lr and momentum read on the device
-            torch._foreach_mul_(bufs, moms.index_select(0, k).squeeze(0))
-            torch._foreach_add_(bufs, grads)
-            torch._foreach_add_(params, torch._foreach_mul(bufs, -lrs.index_select(0, k).squeeze(0)))
-            k.add_(1); total.add_(loss.detach())
-    state = [*params, *model.buffers(), *bufs, k, total]
-    saved = [t.detach().clone() for t in state]
-    if cuda:
-        s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(s):
-            for _ in range(3): step()
-        torch.cuda.current_stream().wait_stream(s)
-        g = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(g): step()
-        with torch.no_grad():
-            for t, v in zip(state, saved): t.copy_(v)
-    run_step = g.replay if cuda else step
+        sgd_(params, list(torch.autograd.grad(loss, params)), bufs, lrs.index_select(0, k).squeeze(0), moms.index_select(0, k).squeeze(0))
+        k.add_(1); total.add_(loss.detach())
+    run_step = capture(step, [*params, *model.buffers(), *bufs, k, total])[0].replay if cuda else step
     times = []
     for _ in range(epochs):
         sync(dev); t = time.perf_counter()
@@ -176,6 +161,22 @@ def fastai_epochs(rd, arch, bs, lr, epochs, dev, lean=True, memorize=False, grap
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
     if memorize: return float(np.median(np.diff(learn.memorize.history.time_s)))
     return statistics.median(learn.train_timer.times[1:])
+
+
+def timed_run(data, ds, recipe, dev, prefix='', **kwargs):
+    "`run()` on random labels to 100 % training accuracy, and its timings and results as a dict with keys `prefix`+..."
+    cuda = dev.type == 'cuda'
+    if cuda: torch.cuda.reset_peak_memory_stats(dev)
+    t = time.perf_counter()
+    r = run(data, corrupt=1.0, data=ds, out=tempfile.mkdtemp(), quiet=True, device=dev, **{k: recipe[k] for k in ('arch', 'bs', 'lr', 'epochs')}, **kwargs)
+    s, h = r.summary, r.history
+    out = dict(run_wall_s=time.perf_counter() - t, time_to_fit_s=s['fit_time_s'], fit_epoch=s['fit_epoch'],
+               final_train_acc=s['final_train_acc'], final_test_acc=s['final_test_acc'],
+               run_epoch_s=float(np.median(np.diff(h.time_s))) if len(h) > 1 else None,
+               # median seconds per epoch: training, test pass, full-training-set pass
+               run_phase_s={k: float(h[k].iloc[1:].median()) for k in ('train_s', 'test_s', 'memorize_s')} if len(h) > 1 else None)
+    if cuda: out['peak_gpu_mem_gib'] = torch.cuda.max_memory_allocated(dev) / 2**30
+    return r, {prefix + k: v for k, v in out.items()}
 
 
 def main():
@@ -243,32 +244,13 @@ def main():
         if a.out: Path(a.out).write_text(json.dumps(res, indent=1, default=float))
         return res
 
-    if cuda: torch.cuda.reset_peak_memory_stats(dev)
-    t = time.perf_counter()
-    r = run(a.data, corrupt=1.0, data=ds, out=tempfile.mkdtemp(), quiet=True, device=dev, **{k: recipe[k] for k in ('arch', 'bs', 'lr', 'epochs')})
-    res['run_wall_s'] = time.perf_counter() - t
-    s = r.summary
-    res.update(time_to_fit_s=s['fit_time_s'], fit_epoch=s['fit_epoch'], final_train_acc=s['final_train_acc'],
-               final_test_acc=s['final_test_acc'], corrupt_frac_realized=s['corrupt_frac_realized'], precision=s['precision'])
-    res['run_epoch_s'] = float(np.median(np.diff(r.history.time_s))) if len(r.history) > 1 else None
-    phases = lambda h: {k: float(h[k].iloc[1:].median()) for k in ('train_s', 'test_s', 'memorize_s')} if len(h) > 1 else None
-    res['run_phase_s'] = phases(r.history)  # median seconds per epoch: training, test pass, full-training-set pass
-    if cuda: res['peak_gpu_mem_gib'] = torch.cuda.max_memory_allocated(dev) / 2**30
-    if res.get('reference_fit_s') and res['time_to_fit_s']: res['speedup_vs_reference'] = res['reference_fit_s'] / res['time_to_fit_s']
-    res['history'] = r.history.to_dict(orient='list')
-    try:  # the same run with each training step replayed as a CUDA graph
-        if cuda: torch.cuda.reset_peak_memory_stats(dev)
-        t = time.perf_counter()
-        g = run(a.data, corrupt=1.0, data=ds, out=tempfile.mkdtemp(), quiet=True, device=dev, cbs=GraphStep(),
-                **{k: recipe[k] for k in ('arch', 'bs', 'lr', 'epochs')})
-        res['graph_run_wall_s'] = time.perf_counter() - t
-        res.update(graph_time_to_fit_s=g.summary['fit_time_s'], graph_fit_epoch=g.summary['fit_epoch'],
-                   graph_final_train_acc=g.summary['final_train_acc'], graph_final_test_acc=g.summary['final_test_acc'],
-                   graph_run_epoch_s=float(np.median(np.diff(g.history.time_s))) if len(g.history) > 1 else None,
-                   graph_run_phase_s=phases(g.history))
-        if cuda: res['graph_peak_gpu_mem_gib'] = torch.cuda.max_memory_allocated(dev) / 2**30
-        if res.get('reference_fit_s') and res['graph_time_to_fit_s']: res['graph_speedup_vs_reference'] = res['reference_fit_s'] / res['graph_time_to_fit_s']
+    r, out = timed_run(a.data, ds, recipe, dev)
+    res.update(out, corrupt_frac_realized=r.summary['corrupt_frac_realized'], precision=r.summary['precision'],
+               history=r.history.to_dict(orient='list'))
+    try: res.update(timed_run(a.data, ds, recipe, dev, 'graph_', cbs=GraphStep())[1])  # each training step one CUDA graph
     except Exception as e: res['graph_run_error'] = f'{type(e).__name__}: {e}'
+    for p in ('', 'graph_'):
+        if res.get('reference_fit_s') and res.get(p + 'time_to_fit_s'): res[p + 'speedup_vs_reference'] = res['reference_fit_s'] / res[p + 'time_to_fit_s']
 
     rows = [('device', res['device']), ('reference epoch (WRN-28-1 fp32, bs 128, PIL, 1 worker)', res.get('reference_epoch_s')),
             (f'reference to fit ({REF_EPOCHS} epochs, extrapolated)', res.get('reference_fit_s')),
