@@ -4,6 +4,22 @@ import pytest, torch
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / 'shared'
+sys.path.insert(0, str(ROOT / 'bench'))  # bench/graph_step.py, tested here, timed by bench/memorize.py
+
+
+class Disconnect(Exception): "Stand-in for a lost connection"
+
+
+@pytest.fixture
+def disconnect_after():
+    "A callback class that raises `Disconnect` at the end of epoch `n`, and the exception class"
+    from fastai.vision.all import Callback
+    class DisconnectAfter(Callback):
+        order = 100
+        def __init__(self, n): self.n = n
+        def after_epoch(self):
+            if self.epoch + 1 == self.n: raise Disconnect('connection lost')
+    return DisconnectAfter, Disconnect
 
 
 def pytest_collection_modifyitems(config, items):

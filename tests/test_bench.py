@@ -23,11 +23,7 @@ def test_quick_benchmark_on_cpu(cifar10_subset, tmp_path):
 
 
 # `bench/graph_step.py`: the CUDA-graph training step, run eagerly here; the GPU run times it (bench/memorize.py)
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'bench'))
-from graph_step import GraphStep  # noqa: E402
-
-
-class Cut(Exception): pass
+from graph_step import GraphStep  # noqa: E402 (bench/ is on the path: conftest.py)
 
 
 def test_graph_step_is_fastais_sgd_step(tmp_path):
@@ -43,17 +39,13 @@ def test_graph_step_is_fastais_sgd_step(tmp_path):
 
 
 
-def test_graph_step_resumes_exactly(tmp_path):
+def test_graph_step_resumes_exactly(tmp_path, disconnect_after):
     "Its momentum buffers are the optimizer's state, so a checkpoint holds them"
-    from fastai.vision.all import Callback
     from randfit_fai.run import run
-    class StopAfter(Callback):
-        order = 100
-        def after_epoch(self):
-            if self.epoch == 1: raise Cut('connection lost')
+    DisconnectAfter, Disconnect = disconnect_after
     kw = dict(corrupt=1.0, epochs=4, stop_at_fit=False, quiet=True, out=tmp_path)
     whole = run('digits', name='whole', cbs=GraphStep(), **kw).history
-    with pytest.raises(Cut): run('digits', name='cut', cbs=[GraphStep(), StopAfter()], **kw)
+    with pytest.raises(Disconnect): run('digits', name='cut', cbs=[GraphStep(), DisconnectAfter(2)], **kw)
     resumed = run('digits', name='cut', cbs=GraphStep(), resume=True, **kw)
     assert resumed.summary['resumed_at_epoch'] == 2 and np.allclose(resumed.history.train_loss, whole.train_loss, rtol=1e-5, atol=0)
 

@@ -37,40 +37,23 @@ def test_run_on_gpu(tmp_path):
     assert abs(r.summary['corrupt_frac_realized'] - 0.9) < 0.06
 
 
-class Disconnect(Exception): pass
-
-
 @pytest.mark.cuda
-def test_paper_recipe_augment_and_resume_on_gpu(tmp_path):
-    from fastai.vision.all import Callback
+def test_paper_recipe_augment_and_resume_on_gpu(tmp_path, disconnect_after):
     r = run('synthetic', corrupt=1.0, recipe='paper', arch='alexnet', epochs=2, augment=True, out=tmp_path, quiet=True, device='cuda')
     assert r.summary['precision'] in ('bf16', 'fp16') and r.summary['epochs_run'] >= 1
-    class StopAfter(Callback):
-        order = 100
-        def after_epoch(self):
-            if self.epoch == 1: raise Disconnect('connection lost')
+    DisconnectAfter, Disconnect = disconnect_after
     kw = dict(corrupt=0.5, arch='wrn-10-2', epochs=4, stop_at_fit=False, out=tmp_path / 'resume', quiet=True, device='cuda')
-    with pytest.raises(Disconnect): run('synthetic', name='cut', cbs=StopAfter(), **kw)
+    with pytest.raises(Disconnect): run('synthetic', name='cut', cbs=DisconnectAfter(2), **kw)
     resumed = run('synthetic', name='cut', resume=True, **kw)
     assert resumed.summary['resumed_at_epoch'] == 2 and list(resumed.history.epoch) == [1, 2, 3, 4]
 
 
 @pytest.mark.cuda
 def test_graph_step_on_gpu(tmp_path):
-    "bench/graph_step.py captured on a GPU: trains like fastai's own bf16 step, with no host sync in its epochs"
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'bench'))
+    "bench/graph_step.py captured on a GPU: trains like fastai's own bf16 step (tests/test_sync.py: with no host sync in its epochs)"
     from graph_step import GraphStep
-    class NoSync(Callback):
-        order = -100
-        def after_batch(self):
-            if self.training and self.iter == 0: torch.cuda.set_sync_debug_mode('error')
-        def after_train(self): torch.cuda.set_sync_debug_mode('default')
     kw = dict(corrupt=0., arch='wrn-10-2', bs=128, epochs=3, stop_at_fit=False, out=tmp_path, quiet=True, device='cuda')
-    a = run('synthetic', name='eager', **kw).history
-    try: b = run('synthetic', name='graph', cbs=[GraphStep(), NoSync()], **kw).history
-    finally: torch.cuda.set_sync_debug_mode('default')
+    a, b = run('synthetic', name='eager', **kw).history, run('synthetic', name='graph', cbs=GraphStep(), **kw).history
     assert b.step.tolist() == a.step.tolist()
     assert (abs(b.train_loss - a.train_loss) < 0.05 * a.train_loss + 0.01).all(), (a.train_loss.tolist(), b.train_loss.tolist())
     assert (abs(b.train_acc - a.train_acc) < 0.05).all(), (a.train_acc.tolist(), b.train_acc.tolist())

@@ -30,22 +30,34 @@ class HostReads(TorchDispatchMode):
         return out
 
 
-class Window(Callback):
+class TrainWindow(Callback):
     "Watch from the end of the first training batch to the end of the training phase: every later batch fetch and step"
-    order = -100
-    def __init__(self, monkeypatch): self.mp, self.mode, self.reads = monkeypatch, None, []
+    order, on = -100, False
     def after_batch(self):
-        if not (self.training and self.iter == 0 and self.mode is None): return
+        if self.training and self.iter == 0 and not self.on: self.start(); self.on = True
+    def after_train(self):
+        if self.on: self.stop(); self.on = False
+
+
+class Window(TrainWindow):
+    "Host reads of values computed from the model or the data, inside the window"
+    def __init__(self, monkeypatch): self.mp, self.reads = monkeypatch, []
+    def start(self):
         dl = self.dls.train
         self.mode = m = HostReads([*self.model.parameters(), *self.model.buffers(), dl.xs, dl.ys])
         for name in ('tolist', 'numpy', 'cpu'):  # host reads that bypass the dispatcher on CPU tensors
             orig = getattr(torch.Tensor, name)
             self.mp.setattr(torch.Tensor, name, lambda t, *a, _o=orig, _n=name, **k: (m.mark(_n, t), _o(t, *a, **k))[1])
         m.__enter__()
-    def after_train(self):
-        if self.mode is None: return
+    def stop(self):
         self.mode.__exit__(None, None, None); self.mp.undo()
-        self.reads += self.mode.where; self.mode = None
+        self.reads += self.mode.where
+
+
+class SyncError(TrainWindow):
+    "Any synchronizing CUDA call inside the window raises (CUDA's own check)"
+    def start(self): torch.cuda.set_sync_debug_mode('error')
+    def stop(self): torch.cuda.set_sync_debug_mode('default')
 
 
 def test_no_host_read_per_batch(tmp_path, monkeypatch):
@@ -67,13 +79,10 @@ def test_the_check_sees_fastais_per_batch_reads(tmp_path, monkeypatch):
 
 
 @pytest.mark.cuda
-def test_no_cuda_sync_per_batch(tmp_path):
-    "On a GPU, checked by CUDA itself: any synchronizing call inside the window raises"
-    class SyncError(Callback):
-        order = -100
-        def after_batch(self):
-            if self.training and self.iter == 0: torch.cuda.set_sync_debug_mode('error')
-        def after_train(self): torch.cuda.set_sync_debug_mode('default')
+@pytest.mark.parametrize('graph', [False, True], ids=['eager', 'GraphStep'])
+def test_no_cuda_sync_per_batch(tmp_path, graph):
+    "On a GPU, checked by CUDA itself; also with bench/graph_step.py's CUDA-graph step"
+    from graph_step import GraphStep
     try: run('synthetic', corrupt=1.0, arch='wrn-10-2', bs=128, epochs=2, stop_at_fit=False, out=tmp_path, quiet=True,
-             device='cuda', cbs=SyncError())
+             device='cuda', cbs=[SyncError(), *([GraphStep()] if graph else [])])
     finally: torch.cuda.set_sync_debug_mode('default')
