@@ -9,11 +9,12 @@ All in one process, on whatever device is found:
      fixed number of steps and extrapolated to an epoch, and to the 154 epochs it needs to fit random labels;
   2. raw PyTorch loop: the product's model, batch, precision and GPU-resident uint8 data, one-cycle SGD; and the same
      loop with each whole step replayed as one CUDA graph (the GPU's own time per step, with no Python between kernels);
-  3. the same through a fastai `Learner` with PyTorch's SGD: as fastai builds it by default (`Learner`,
-     `CrossEntropyLossFlat`, `Recorder` copying each loss to the host) and as `run()` builds it (`LeanLearner`,
-     `nn.CrossEntropyLoss`, `DeviceLosses`), also with the `Memorize` measurements;
-  4. the product's `run()`, to 100 % training accuracy, with its memorization measurements; and the same with
-     `cbs=GraphStep()` (bench/graph_step.py: fastai's training step replayed as one CUDA graph).
+  3. the same through a fastai `Learner` with PyTorch's SGD: as `run()` builds it (`LeanLearner`, `nn.CrossEntropyLoss`,
+     `DeviceLosses`, and on CUDA `GraphStep`: each training step replayed as one CUDA graph), also with the `Memorize`
+     measurements; on CUDA also without `GraphStep`; and as fastai builds it by default (`Learner`,
+     `CrossEntropyLossFlat`, `Recorder` copying each loss to the host);
+  4. the product's `run()`, to 100 % training accuracy, with its memorization measurements; on CUDA also with
+     `graph=False` (eager steps) and with `torch.backends.cudnn.benchmark` on.
 Prints a table and writes JSON (--out). `--quick` keeps it to a few minutes (on a CPU: a small MLP on a 1,000-image subset).
 
     python bench/memorize.py --data PATH/cifar10 [--quick] [--out bench/results/DEVICE-DATE.json]
@@ -27,9 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent)); sys.path.insert
 import randfit_fai
 from randfit_fai.data import ImageSet, RandData, get_dataset, synthetic
 from randfit_fai.models import create_model
-from randfit_fai.callbacks import DeviceLosses, LeanLearner, Memorize
+from randfit_fai.callbacks import DeviceLosses, GraphStep, LeanLearner, Memorize, capture_graph, sgd_update
 from randfit_fai.run import run, recipe_for, sgd, _precision
-from graph_step import GraphStep, capture, sgd_
 from fastai.vision.all import Learner, Callback, CrossEntropyLossFlat, nn
 
 REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random labels
@@ -125,9 +125,9 @@ def graph_epochs(rd, arch, bs, lr, epochs, dev):
         xb, yb = batch(idx)
         with torch.autocast(dev.type, dtype=dtype, enabled=cuda, cache_enabled=False):
             loss = F.cross_entropy(model(xb), yb)
-        sgd_(params, list(torch.autograd.grad(loss, params)), bufs, lrs.index_select(0, k).squeeze(0), moms.index_select(0, k).squeeze(0))
+        sgd_update(params, list(torch.autograd.grad(loss, params)), bufs, lrs.index_select(0, k).squeeze(0), moms.index_select(0, k).squeeze(0))
         k.add_(1); total.add_(loss.detach())
-    run_step = capture(step, [*params, *model.buffers(), *bufs, k, total])[0].replay if cuda else step
+    run_step = capture_graph(step, [*params, *model.buffers(), *bufs, k, total])[0].replay if cuda else step
     times = []
     for _ in range(epochs):
         sync(dev); t = time.perf_counter()
@@ -145,11 +145,12 @@ class TrainTimer(Callback):
     def after_train(self): sync(self.dls.device); self.times.append(time.perf_counter() - self.t)
 
 
-def fastai_epochs(rd, arch, bs, lr, epochs, dev, lean=True, memorize=False, graph=False):
+def fastai_epochs(rd, arch, bs, lr, epochs, dev, lean=True, memorize=False, graph=None):
     """Median seconds per training epoch (after the first) through a fastai Learner, PyTorch's SGD as `run()` uses it:
-    `lean` builds it as `run()` does (`LeanLearner`, `nn.CrossEntropyLoss`, `DeviceLosses`), else as fastai does by
-    default (`Learner`, `CrossEntropyLossFlat`, `Recorder` copying each loss to the host); `memorize` adds `Memorize`
-    and times whole epochs (its measurements and the test pass included); `graph` adds `GraphStep`"""
+    `lean` builds it as `run()` does (`LeanLearner`, `nn.CrossEntropyLoss`, `DeviceLosses`, `GraphStep` where `graph`,
+    by default on CUDA), else as fastai does by default (`Learner`, `CrossEntropyLossFlat`, `Recorder` copying each loss
+    to the host); `memorize` adds `Memorize` and times whole epochs (its measurements and the test pass included)"""
+    if graph is None: graph = lean and dev.type == 'cuda' and torch.cuda.is_bf16_supported()  # as run() decides
     dls = rd.dataloaders(bs=bs, device=dev, channels_last=dev.type == 'cuda')
     torch.manual_seed(0)
     model = create_model(arch, len(rd.classes), tuple(rd.x_train.shape[1:]))
@@ -186,6 +187,7 @@ def main():
     p.add_argument('--out', help='write the results as JSON here')
     p.add_argument('--device', default=None)
     p.add_argument('--epochs', type=int, default=None, help="run()'s epoch budget (default: its recipe)")
+    p.add_argument('--eager', action='store_true', help="run() and the Learner as run() builds it with eager steps (graph=False)")
     p.add_argument('--epoch-cost', action='store_true', help='only the per-epoch comparisons, on 50,000 synthetic CIFAR-shaped images')
     a = p.parse_args()
     dev = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
@@ -211,66 +213,71 @@ def main():
         res['reference_fit_s'] = res['reference_epoch_s'] * REF_EPOCHS
         print(f"reference epoch {res['reference_epoch_s']:.2f} s", flush=True)
     n_ep, args = 4 if a.quick else 6, (rd, recipe['arch'], recipe['bs'], recipe['lr'])
+    g = False if a.eager else None  # GraphStep as run() decides, or eager steps
+    def measure(key, what, f, *a, **kw):  # a measurement that may fail on some device: the error is recorded, the rest runs
+        try: res[key] = f(*a, **kw); print(f"{what} {res[key]:.3f} s", flush=True)
+        except Exception as e: res.setdefault('errors', []).append(f'{key}: {type(e).__name__}: {e}'); print(res['errors'][-1], flush=True)
     # the ratio that matters, raw loop vs fastai as run() builds it, measured in alternating rounds (drifts hit both alike)
     raw_r, fastai_r = [], []
     for _ in range(2):
-        (t, loss), f = raw_epochs(*args, n_ep, dev), fastai_epochs(*args, n_ep, dev)
+        (t, loss), f = raw_epochs(*args, n_ep, dev), fastai_epochs(*args, n_ep, dev, graph=g)
         raw_r.append(t); fastai_r.append(f)
     res.update(raw_epoch_s=statistics.mean(raw_r), fastai_epoch_s=statistics.mean(fastai_r), raw_rounds_epoch_s=raw_r,
-               fastai_rounds_epoch_s=fastai_r, raw_last_epoch_loss=loss)
+               fastai_rounds_epoch_s=fastai_r, raw_last_epoch_loss=loss, fastai_vs_raw_epoch_ratio=statistics.mean(fastai_r) / statistics.mean(raw_r))
     print(f"raw epoch {res['raw_epoch_s']:.3f} s, fastai epoch as run() builds it {res['fastai_epoch_s']:.3f} s", flush=True)
-    if cuda:  # cuDNN picks its fastest convolution algorithms for each input shape (fastai's `setup_cuda` default; off unless set)
-        torch.backends.cudnn.benchmark = True
-        res['raw_cudnn_benchmark_epoch_s'], _ = raw_epochs(*args, n_ep, dev)
-        torch.backends.cudnn.benchmark = False
-        print(f"raw epoch with cudnn.benchmark {res['raw_cudnn_benchmark_epoch_s']:.3f} s", flush=True)
     try:
         res['raw_graph_epoch_s'], res['raw_graph_last_epoch_loss'] = graph_epochs(*args, n_ep, dev)
         res['raw_graph_captured'] = cuda
         print(f"raw epoch, each step one CUDA graph {res['raw_graph_epoch_s']:.3f} s (captured: {cuda})", flush=True)
-    except Exception as e: res['raw_graph_error'] = f'{type(e).__name__}: {e}'; print(res['raw_graph_error'], flush=True)
-    res['fastai_default_epoch_s'] = fastai_epochs(*args, n_ep, dev, lean=False)
-    res['fastai_vs_raw_epoch_ratio'] = res['fastai_epoch_s'] / res['raw_epoch_s']
-    res['fastai_default_vs_raw_epoch_ratio'] = res['fastai_default_epoch_s'] / res['raw_epoch_s']
-    print(f"fastai epoch as fastai builds it by default {res['fastai_default_epoch_s']:.3f} s", flush=True)
-    res['fastai_memorize_epoch_s'] = fastai_epochs(*args, n_ep, dev, memorize=True)
-    try:
-        res['fastai_graph_epoch_s'] = fastai_epochs(*args, n_ep, dev, graph=True)
-        print(f"fastai epoch with GraphStep {res['fastai_graph_epoch_s']:.3f} s", flush=True)
-    except Exception as e: res['fastai_graph_error'] = f'{type(e).__name__}: {e}'; print(res['fastai_graph_error'], flush=True)
+    except Exception as e: res.setdefault('errors', []).append(f'raw_graph_epoch_s: {type(e).__name__}: {e}')
+    if cuda and not a.eager:
+        measure('fastai_eager_epoch_s', 'fastai epoch as run() builds it, without GraphStep', fastai_epochs, *args, n_ep, dev, graph=False)
+        torch.backends.cudnn.benchmark = True  # cuDNN picks its fastest convolution algorithms per shape (fastai's `setup_cuda` default)
+        measure('raw_cudnn_benchmark_epoch_s', 'raw epoch with cudnn.benchmark', lambda: raw_epochs(*args, n_ep, dev)[0])
+        torch.backends.cudnn.benchmark = False
+    measure('fastai_default_epoch_s', 'fastai epoch as fastai builds it by default', fastai_epochs, *args, n_ep, dev, lean=False)
+    measure('fastai_memorize_epoch_s', 'fastai epoch as run() builds it + Memorize measurements and test pass', fastai_epochs, *args, n_ep, dev, memorize=True, graph=g)
+    for k, base in (('fastai_eager', 'raw'), ('fastai_default', 'raw'), ('fastai', 'raw_graph')):
+        if res.get(k + '_epoch_s') and res.get(base + '_epoch_s'): res[f'{k}_vs_{base}_epoch_ratio'] = res[k + '_epoch_s'] / res[base + '_epoch_s']
     if a.epoch_cost:
-        for k in ('raw_graph_epoch_s', 'fastai_default_epoch_s', 'fastai_epoch_s', 'fastai_memorize_epoch_s', 'fastai_graph_epoch_s'):
+        for k in ('raw_graph_epoch_s', 'fastai_default_epoch_s', 'fastai_eager_epoch_s', 'fastai_epoch_s', 'fastai_memorize_epoch_s'):
             if k in res: print(f"{k:30s} {res[k]:.3f} s  ({res[k] / res['raw_epoch_s']:.2f}x raw {res['raw_epoch_s']:.3f} s)")
         if a.out: Path(a.out).write_text(json.dumps(res, indent=1, default=float))
         return res
 
-    r, out = timed_run(a.data, ds, recipe, dev)
-    res.update(out, corrupt_frac_realized=r.summary['corrupt_frac_realized'], precision=r.summary['precision'],
+    r, out = timed_run(a.data, ds, recipe, dev, graph=g)
+    res.update(out, graph=r.summary['graph'], corrupt_frac_realized=r.summary['corrupt_frac_realized'], precision=r.summary['precision'],
                history=r.history.to_dict(orient='list'))
-    try: res.update(timed_run(a.data, ds, recipe, dev, 'graph_', cbs=GraphStep())[1])  # each training step one CUDA graph
-    except Exception as e: res['graph_run_error'] = f'{type(e).__name__}: {e}'
-    for p in ('', 'graph_'):
+    if a.out: Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(res, indent=1, default=float))
+    if cuda and not a.eager:
+        try: res.update(timed_run(a.data, ds, recipe, dev, 'eager_', graph=False)[1])
+        except Exception as e: res.setdefault('errors', []).append(f'eager_run: {type(e).__name__}: {e}')
+        torch.backends.cudnn.benchmark = True
+        try: res.update(timed_run(a.data, ds, recipe, dev, 'cudnn_benchmark_')[1])
+        except Exception as e: res.setdefault('errors', []).append(f'cudnn_benchmark_run: {type(e).__name__}: {e}')
+        torch.backends.cudnn.benchmark = False
+    for p in ('', 'eager_', 'cudnn_benchmark_'):
         if res.get('reference_fit_s') and res.get(p + 'time_to_fit_s'): res[p + 'speedup_vs_reference'] = res['reference_fit_s'] / res[p + 'time_to_fit_s']
 
     rows = [('device', res['device']), ('reference epoch (WRN-28-1 fp32, bs 128, PIL, 1 worker)', res.get('reference_epoch_s')),
             (f'reference to fit ({REF_EPOCHS} epochs, extrapolated)', res.get('reference_fit_s')),
             ('raw loop epoch', res['raw_epoch_s']), ('raw loop epoch, cudnn.benchmark', res.get('raw_cudnn_benchmark_epoch_s')),
             ('raw loop epoch, each step one CUDA graph', res.get('raw_graph_epoch_s')),
-            ('fastai Learner epoch, as run() builds it', res['fastai_epoch_s']),
-            ("fastai Learner epoch, fastai's defaults (Learner, CrossEntropyLossFlat, Recorder)", res['fastai_default_epoch_s']),
-            ('fastai Learner epoch + Memorize measurements and test pass', res['fastai_memorize_epoch_s']),
-            ('fastai / raw epoch', res['fastai_vs_raw_epoch_ratio']), ('run() epoch incl. memorization measurements', res['run_epoch_s']),
-            ('run() epoch: training / test pass / memorization pass, s', res['run_phase_s']),
-            ('run() time to 100% train acc, s', res['time_to_fit_s']), ('run() fit epoch', res['fit_epoch']),
-            ('speedup vs reference', res.get('speedup_vs_reference')), ('final train acc', res['final_train_acc']),
-            ('final test acc', res['final_test_acc']), ('peak GPU memory, GiB', res.get('peak_gpu_mem_gib')),
-            ('fastai Learner epoch with GraphStep', res.get('fastai_graph_epoch_s')),
-            ('run(cbs=GraphStep()) epoch incl. memorization measurements', res.get('graph_run_epoch_s')),
-            ('run(cbs=GraphStep()) epoch: training / test pass / memorization pass, s', res.get('graph_run_phase_s')),
-            ('run(cbs=GraphStep()) time to 100% train acc, s', res.get('graph_time_to_fit_s')),
-            ('run(cbs=GraphStep()) fit epoch', res.get('graph_fit_epoch')), ('run(cbs=GraphStep()) final test acc', res.get('graph_final_test_acc')),
-            ('run(cbs=GraphStep()) speedup vs reference', res.get('graph_speedup_vs_reference')),
-            ('errors', '; '.join(res[k] for k in ('raw_graph_error', 'fastai_graph_error', 'graph_run_error') if k in res) or None)]
+            (f"fastai Learner epoch, as run() builds it (GraphStep: {res['graph']})", res['fastai_epoch_s']),
+            ('fastai Learner epoch, as run() builds it without GraphStep', res.get('fastai_eager_epoch_s')),
+            ("fastai Learner epoch, fastai's defaults (Learner, CrossEntropyLossFlat, Recorder)", res.get('fastai_default_epoch_s')),
+            ('fastai Learner epoch + Memorize measurements and test pass', res.get('fastai_memorize_epoch_s')),
+            ('fastai (as run() builds it) / raw eager epoch', res['fastai_vs_raw_epoch_ratio']),
+            ('fastai (as run() builds it) / raw CUDA-graph epoch', res.get('fastai_vs_raw_graph_epoch_ratio')),
+            ('fastai without GraphStep / raw eager epoch', res.get('fastai_eager_vs_raw_epoch_ratio'))]
+    for p, what in (('', 'run()'), ('eager_', 'run(graph=False)'), ('cudnn_benchmark_', 'run() with cudnn.benchmark')):
+        if res.get(p + 'fit_epoch') is None and res.get(p + 'final_train_acc') is None: continue
+        rows += [(f'{what} epoch incl. memorization measurements', res.get(p + 'run_epoch_s')),
+                 (f'{what} epoch: training / test pass / memorization pass, s', res.get(p + 'run_phase_s')),
+                 (f'{what} time to 100% train acc, s', res.get(p + 'time_to_fit_s')), (f'{what} fit epoch', res.get(p + 'fit_epoch')),
+                 (f'{what} speedup vs reference', res.get(p + 'speedup_vs_reference')), (f'{what} final train acc', res.get(p + 'final_train_acc')),
+                 (f'{what} final test acc', res.get(p + 'final_test_acc')), (f'{what} peak GPU memory, GiB', res.get(p + 'peak_gpu_mem_gib'))]
+    rows.append(('errors', '; '.join(res.get('errors', [])) or None))
     for k, v in rows: print(f"{k:80s} {v:.3f}" if isinstance(v, float) else f"{k:80s} {v}")
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)

@@ -101,7 +101,7 @@ def _labels_hash(rd):
 def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=None, arch:str=None, epochs:int=None,
         bs:int=None, lr:float=None, wd:float=0., augment:bool=False, recipe:str=None, seed:int=0, stop_at_fit:bool=True,
         patience:int=0, first_fit:bool=False, resume:bool=False, out='randfit_runs', name:str=None, overwrite:bool=False,
-        device=None, size:int=None, data:ImageSet=None, cbs=None, quiet:bool=False) -> RunResult:
+        device=None, graph:bool=None, size:int=None, data:ImageSet=None, cbs=None, quiet:bool=False) -> RunResult:
     "Train `arch` on `dataset` with labels corrupted (`corrupt`, `noise`) and pixels randomized (`randomize`); record memorization"
     _check_args(dataset if data is None else None, corrupt, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe)
     ds = get_dataset(dataset, size=size) if data is None else data
@@ -112,6 +112,9 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     if paper and r['lr'] is None: r['lr'] = 0.1 if r['arch'].startswith('inception') else 0.01
     crop = min(28, *shape[1:]) if paper else None
     device = default_device() if device is None else torch.device(device)
+    bf16 = device.type == 'cuda' and torch.cuda.is_bf16_supported()
+    if graph is None: graph = bf16  # each training step one CUDA graph where it can be replayed
+    elif graph and device.type == 'cuda' and not bf16: raise ValueError(f"graph=True needs bf16, which {torch.cuda.get_device_name(device)} lacks")
     name = name or (f"{ds.name}-{r['arch']}-p{corrupt:g}{'-' + noise if noise != 'zhang' else ''}{'-' + randomize if randomize else ''}"
                     f"{'-wd' + format(wd, 'g') if wd else ''}{'-aug' if augment else ''}{'-paper' if paper else ''}-s{seed}")
     path = Path(out) / name
@@ -122,7 +125,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     model = create_model(r['arch'], ds.n_classes, (shape[0], crop, crop) if crop else shape)
     dls = rdata.dataloaders(bs=r['bs'], device=device, channels_last=device.type == 'cuda', augment=augment, crop=crop)
     learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=wd,
-                        path=path, model_dir='.', cbs=[DeviceLosses(), *L(cbs)])
+                        path=path, model_dir='.', cbs=[DeviceLosses(), *([GraphStep()] if graph else []), *L(cbs)])
     precision = _precision(learn, device)
     learn.track_memorization(rdata, stop_at_fit=stop_at_fit, patience=patience, fname=path / 'history.csv', first_fit=first_fit)
     labels_sha1 = _labels_hash(rdata)
@@ -141,7 +144,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
                    final_train_acc=float(last.train_acc), final_test_acc=float(last.test_acc), corrupt_frac_realized=m.corrupt_frac,
                    n_train=rdata.n_train, n_test=rdata.n_test, n_classes=ds.n_classes, n_skipped=ds.n_skipped,
                    n_params=count_params(model), device=str(torch.cuda.get_device_name(device) if device.type == 'cuda' else device),
-                   precision=precision, labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__, version=randfit_fai.__version__)
+                   precision=precision, graph=graph, labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__, version=randfit_fai.__version__)
     if first_fit: np.save(path / 'first_fit_epoch.npy', m.first_fit_epoch.numpy().astype(np.int16))
     res = RunResult(h, summary, path)
     (path / 'summary.json').write_text(json.dumps(summary, indent=2))
@@ -184,6 +187,7 @@ def randfit(
     out:str='randfit_runs', # Folder for run folders
     overwrite:bool=False, # Reuse an existing run folder instead of making a new one
     device:str=None, # Device, e.g. cpu or cuda (default: cuda if available)
+    eager:bool=False, # Run each training step eagerly instead of replaying it as one CUDA graph (CUDA with bf16 only)
     size:int=None, # Resize folder images to size x size
 ):
     "Train a network on true and randomized labels and report how well it memorizes (Zhang et al. 2017)"
@@ -193,6 +197,6 @@ def randfit(
         data = get_dataset(dataset, size=size)
     except (ValueError, FileNotFoundError) as e: raise CliError(str(e)) from e  # a message, not a traceback
     results = [run(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, augment, recipe, seed, not full, patience, first_fit,
-                   resume, out, overwrite=overwrite, device=device, data=data) for c in corrupts]
+                   resume, out, overwrite=overwrite, device=device, graph=False if eager else None, data=data) for c in corrupts]
     print(results_table(results).to_string(index=False))
     print(f"runs written under {Path(out).resolve()}")

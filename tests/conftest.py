@@ -4,7 +4,6 @@ import pytest, torch
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / 'shared'
-sys.path.insert(0, str(ROOT / 'bench'))  # bench/graph_step.py, tested here, timed by bench/memorize.py
 
 
 class Disconnect(Exception): "Stand-in for a lost connection"

@@ -50,10 +50,11 @@ def test_paper_recipe_augment_and_resume_on_gpu(tmp_path, disconnect_after):
 
 @pytest.mark.cuda
 def test_graph_step_on_gpu(tmp_path):
-    "bench/graph_step.py captured on a GPU: trains like fastai's own bf16 step (tests/test_sync.py: with no host sync in its epochs)"
-    from graph_step import GraphStep
+    "run()'s default on CUDA, each training step one CUDA graph, trains like fastai's own bf16 step (test_sync.py: with no host sync in its epochs)"
     kw = dict(corrupt=0., arch='wrn-10-2', bs=128, epochs=3, stop_at_fit=False, out=tmp_path, quiet=True, device='cuda')
-    a, b = run('synthetic', name='eager', **kw).history, run('synthetic', name='graph', cbs=GraphStep(), **kw).history
+    a, b = run('synthetic', name='eager', graph=False, **kw), run('synthetic', name='graph', **kw)
+    assert b.summary['graph'] and not a.summary['graph']
+    a, b = a.history, b.history
     assert b.step.tolist() == a.step.tolist()
     assert (abs(b.train_loss - a.train_loss) < 0.05 * a.train_loss + 0.01).all(), (a.train_loss.tolist(), b.train_loss.tolist())
     assert (abs(b.train_acc - a.train_acc) < 0.05).all(), (a.train_acc.tolist(), b.train_acc.tolist())

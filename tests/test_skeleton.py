@@ -114,9 +114,9 @@ def test_cli(tmp_path):
     h = subprocess.run(['randfit', '--help'], capture_output=True, text=True, check=True).stdout
     import inspect
     for p in inspect.signature(randfit_fai.run.__wrapped__ if hasattr(randfit_fai.run, '__wrapped__') else randfit_fai.run).parameters:
-        if p in ('name', 'data', 'quiet', 'stop_at_fit', 'cbs'): continue
+        if p in ('name', 'data', 'quiet', 'stop_at_fit', 'graph', 'cbs'): continue
         assert f"--{p.replace('_', '-')}" in h, p
-    assert '--full' in h
+    assert '--full' in h and '--eager' in h  # stop_at_fit=False, graph=False
     r = subprocess.run(['randfit', '--epochs', '2', '--out', str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert 'digits-mlp-1x512-p1-s0' in r.stdout and len(list(tmp_path.iterdir())) == 2

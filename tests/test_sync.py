@@ -81,8 +81,7 @@ def test_the_check_sees_fastais_per_batch_reads(tmp_path, monkeypatch):
 @pytest.mark.cuda
 @pytest.mark.parametrize('graph', [False, True], ids=['eager', 'GraphStep'])
 def test_no_cuda_sync_per_batch(tmp_path, graph):
-    "On a GPU, checked by CUDA itself; also with bench/graph_step.py's CUDA-graph step"
-    from graph_step import GraphStep
+    "On a GPU, checked by CUDA itself; eager steps and run()'s default, each step one CUDA graph"
     try: run('synthetic', corrupt=1.0, arch='wrn-10-2', bs=128, epochs=2, stop_at_fit=False, out=tmp_path, quiet=True,
-             device='cuda', cbs=[SyncError(), *([GraphStep()] if graph else [])])
+             device='cuda', graph=graph, cbs=SyncError())
     finally: torch.cuda.set_sync_debug_mode('default')
