@@ -22,7 +22,7 @@ def sgd(params, **kwargs):
     return OptimWrapper(params, torch.optim.SGD, **{'momentum': 0.9, **kwargs})
 
 RECIPES = dict(small=dict(arch='mlp-1x512', epochs=100, bs=64, lr=0.1),
-               cifar=dict(arch='wrn-16-4', epochs=30, bs=512, lr=0.2),
+               cifar=dict(arch='wrn-16-4', epochs=26, bs=1024, lr=0.2),
                paper=dict(arch='inception', epochs=100, bs=128, lr=None))
 
 def recipe_for(image_shape, recipe:str=None):

@@ -31,10 +31,10 @@ class HostReads(TorchDispatchMode):
 
 
 class TrainWindow(Callback):
-    "Watch from the end of the first training batch to the end of the training phase: every later batch fetch and step"
-    order, on = -100, False
-    def after_batch(self):
-        if self.training and self.iter == 0 and not self.on: self.start(); self.on = True
+    "Watch from the start of the second training batch to the end of the training phase: every later step and batch fetch"
+    order, on = -100, False  # first at `before_batch`; at `after_train`, before `Recorder` reads the phase's losses
+    def before_batch(self):  # (the first batch moves the running losses' starting zeros to the device: once per fit)
+        if self.training and self.iter == 1 and not self.on: self.start(); self.on = True
     def after_train(self):
         if self.on: self.stop(); self.on = False
 
