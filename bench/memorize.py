@@ -19,7 +19,7 @@ Prints a table and writes JSON (--out). `--quick` keeps it to a few minutes (on 
 
     python bench/memorize.py --data PATH/cifar10 [--quick] [--out bench/results/DEVICE-DATE.json]
 """
-import argparse, json, platform, statistics, sys, tempfile, time
+import argparse, contextlib, json, platform, statistics, sys, tempfile, time
 from pathlib import Path
 
 import numpy as np, torch, torch.nn.functional as F
@@ -29,7 +29,7 @@ import randfit_fai
 from randfit_fai.data import ImageSet, RandData, get_dataset, synthetic
 from randfit_fai.models import create_model
 from randfit_fai.callbacks import DeviceLosses, GraphStep, LeanLearner, Memorize, capture_graph, sgd_update
-from randfit_fai.run import run, recipe_for, sgd, _precision
+from randfit_fai.run import run, recipe_for, sgd, _precision, _use_graph
 from fastai.vision.all import Learner, Callback, CrossEntropyLossFlat, nn
 
 REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random labels
@@ -37,6 +37,14 @@ REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random lab
 
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
+
+
+@contextlib.contextmanager
+def cudnn_benchmark():
+    "cuDNN picks its fastest convolution algorithms for each input shape (fastai's `setup_cuda` default; off unless set)"
+    torch.backends.cudnn.benchmark = True
+    try: yield
+    finally: torch.backends.cudnn.benchmark = False
 
 
 def subset(ds, n, seed=0):
@@ -150,7 +158,7 @@ def fastai_epochs(rd, arch, bs, lr, epochs, dev, lean=True, memorize=False, grap
     `lean` builds it as `run()` does (`LeanLearner`, `nn.CrossEntropyLoss`, `DeviceLosses`, `GraphStep` where `graph`,
     by default on CUDA), else as fastai does by default (`Learner`, `CrossEntropyLossFlat`, `Recorder` copying each loss
     to the host); `memorize` adds `Memorize` and times whole epochs (its measurements and the test pass included)"""
-    if graph is None: graph = lean and dev.type == 'cuda' and torch.cuda.is_bf16_supported()  # as run() decides
+    if graph is None: graph = lean and _use_graph(dev)  # as run() decides
     dls = rd.dataloaders(bs=bs, device=dev, channels_last=dev.type == 'cuda')
     torch.manual_seed(0)
     model = create_model(arch, len(rd.classes), tuple(rd.x_train.shape[1:]))
@@ -214,9 +222,13 @@ def main():
         print(f"reference epoch {res['reference_epoch_s']:.2f} s", flush=True)
     n_ep, args = 4 if a.quick else 6, (rd, recipe['arch'], recipe['bs'], recipe['lr'])
     g = False if a.eager else None  # GraphStep as run() decides, or eager steps
-    def measure(key, what, f, *a, **kw):  # a measurement that may fail on some device: the error is recorded, the rest runs
-        try: res[key] = f(*a, **kw); print(f"{what} {res[key]:.3f} s", flush=True)
+    def attempt(key, f, *fa, **fkw):  # a measurement that may fail on some device: the error is recorded, the rest runs
+        try: return f(*fa, **fkw)
         except Exception as e: res.setdefault('errors', []).append(f'{key}: {type(e).__name__}: {e}'); print(res['errors'][-1], flush=True)
+    def measure(key, what, f, *fa, **fkw):
+        if (v := attempt(key, f, *fa, **fkw)) is not None: res[key] = v; print(f"{what} {v:.3f} s", flush=True)
+    def save():
+        if a.out: Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(res, indent=1, default=float))
     # the ratio that matters, raw loop vs fastai as run() builds it, measured in alternating rounds (drifts hit both alike)
     raw_r, fastai_r = [], []
     for _ in range(2):
@@ -225,16 +237,13 @@ def main():
     res.update(raw_epoch_s=statistics.mean(raw_r), fastai_epoch_s=statistics.mean(fastai_r), raw_rounds_epoch_s=raw_r,
                fastai_rounds_epoch_s=fastai_r, raw_last_epoch_loss=loss, fastai_vs_raw_epoch_ratio=statistics.mean(fastai_r) / statistics.mean(raw_r))
     print(f"raw epoch {res['raw_epoch_s']:.3f} s, fastai epoch as run() builds it {res['fastai_epoch_s']:.3f} s", flush=True)
-    try:
-        res['raw_graph_epoch_s'], res['raw_graph_last_epoch_loss'] = graph_epochs(*args, n_ep, dev)
+    if (out := attempt('raw_graph_epoch_s', graph_epochs, *args, n_ep, dev)) is not None:
+        res['raw_graph_epoch_s'], res['raw_graph_last_epoch_loss'] = out
         res['raw_graph_captured'] = cuda
         print(f"raw epoch, each step one CUDA graph {res['raw_graph_epoch_s']:.3f} s (captured: {cuda})", flush=True)
-    except Exception as e: res.setdefault('errors', []).append(f'raw_graph_epoch_s: {type(e).__name__}: {e}')
     if cuda and not a.eager:
         measure('fastai_eager_epoch_s', 'fastai epoch as run() builds it, without GraphStep', fastai_epochs, *args, n_ep, dev, graph=False)
-        torch.backends.cudnn.benchmark = True  # cuDNN picks its fastest convolution algorithms per shape (fastai's `setup_cuda` default)
-        measure('raw_cudnn_benchmark_epoch_s', 'raw epoch with cudnn.benchmark', lambda: raw_epochs(*args, n_ep, dev)[0])
-        torch.backends.cudnn.benchmark = False
+        with cudnn_benchmark(): measure('raw_cudnn_benchmark_epoch_s', 'raw epoch with cudnn.benchmark', lambda: raw_epochs(*args, n_ep, dev)[0])
     measure('fastai_default_epoch_s', 'fastai epoch as fastai builds it by default', fastai_epochs, *args, n_ep, dev, lean=False)
     measure('fastai_memorize_epoch_s', 'fastai epoch as run() builds it + Memorize measurements and test pass', fastai_epochs, *args, n_ep, dev, memorize=True, graph=g)
     for k, base in (('fastai_eager', 'raw'), ('fastai_default', 'raw'), ('fastai', 'raw_graph')):
@@ -242,20 +251,17 @@ def main():
     if a.epoch_cost:
         for k in ('raw_graph_epoch_s', 'fastai_default_epoch_s', 'fastai_eager_epoch_s', 'fastai_epoch_s', 'fastai_memorize_epoch_s'):
             if k in res: print(f"{k:30s} {res[k]:.3f} s  ({res[k] / res['raw_epoch_s']:.2f}x raw {res['raw_epoch_s']:.3f} s)")
-        if a.out: Path(a.out).write_text(json.dumps(res, indent=1, default=float))
+        save()
         return res
 
     r, out = timed_run(a.data, ds, recipe, dev, graph=g)
     res.update(out, graph=r.summary['graph'], corrupt_frac_realized=r.summary['corrupt_frac_realized'], precision=r.summary['precision'],
                history=r.history.to_dict(orient='list'))
-    if a.out: Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(res, indent=1, default=float))
+    save()
     if cuda and not a.eager:
-        try: res.update(timed_run(a.data, ds, recipe, dev, 'eager_', graph=False)[1])
-        except Exception as e: res.setdefault('errors', []).append(f'eager_run: {type(e).__name__}: {e}')
-        torch.backends.cudnn.benchmark = True
-        try: res.update(timed_run(a.data, ds, recipe, dev, 'cudnn_benchmark_')[1])
-        except Exception as e: res.setdefault('errors', []).append(f'cudnn_benchmark_run: {type(e).__name__}: {e}')
-        torch.backends.cudnn.benchmark = False
+        if (out := attempt('eager_run', timed_run, a.data, ds, recipe, dev, 'eager_', graph=False)) is not None: res.update(out[1])
+        with cudnn_benchmark():
+            if (out := attempt('cudnn_benchmark_run', timed_run, a.data, ds, recipe, dev, 'cudnn_benchmark_')) is not None: res.update(out[1])
     for p in ('', 'eager_', 'cudnn_benchmark_'):
         if res.get('reference_fit_s') and res.get(p + 'time_to_fit_s'): res[p + 'speedup_vs_reference'] = res['reference_fit_s'] / res[p + 'time_to_fit_s']
 
@@ -279,9 +285,7 @@ def main():
                  (f'{what} final test acc', res.get(p + 'final_test_acc')), (f'{what} peak GPU memory, GiB', res.get(p + 'peak_gpu_mem_gib'))]
     rows.append(('errors', '; '.join(res.get('errors', [])) or None))
     for k, v in rows: print(f"{k:80s} {v:.3f}" if isinstance(v, float) else f"{k:80s} {v}")
-    if a.out:
-        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.out).write_text(json.dumps(res, indent=1, default=float))
+    save()
     return res
 
 

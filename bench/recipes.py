@@ -2,7 +2,7 @@
 
     python bench/recipes.py --data PATH/cifar10 [--out FILE] [--seeds 0 1 2] [--budget_s 240]
 """
-import argparse, json, sys, tempfile, time
+import argparse, itertools, json, sys, tempfile, time
 from pathlib import Path
 import torch
 
@@ -25,16 +25,15 @@ if __name__ == '__main__':
     ds, rows, t0 = get_dataset(a.data), [], time.perf_counter()
     cuda = torch.cuda.is_available()
     dev = torch.cuda.get_device_name() if cuda else 'cpu'
-    for r in RECIPES:
-        for seed in a.seeds:
-            if time.perf_counter() - t0 > a.budget_s: break
-            t = time.perf_counter()
-            if cuda: torch.cuda.reset_peak_memory_stats()
-            try:
-                s = run(a.data, corrupt=1.0, data=ds, out=tempfile.mkdtemp(), quiet=True, seed=seed, **r).summary
-                rows.append(dict(**r, seed=seed, device=dev, graph=s['graph'], fit_epoch=s['fit_epoch'], fit_time_s=s['fit_time_s'],
-                                 epochs_run=s['epochs_run'], final_train_acc=s['final_train_acc'], final_test_acc=s['final_test_acc'],
-                                 wall_s=time.perf_counter() - t, peak_gpu_mem_gib=torch.cuda.max_memory_allocated() / 2**30 if cuda else None))
-            except Exception as e: rows.append(dict(**r, seed=seed, device=dev, error=f'{type(e).__name__}: {e}'))
-            print(rows[-1], flush=True)
-            if a.out: Path(a.out).write_text(json.dumps(rows, indent=1, default=float))
+    for r, seed in itertools.product(RECIPES, a.seeds):  # each recipe over the seeds, until the budget is spent
+        if time.perf_counter() - t0 > a.budget_s: break
+        t = time.perf_counter()
+        if cuda: torch.cuda.reset_peak_memory_stats()
+        try:
+            s = run(a.data, corrupt=1.0, data=ds, out=tempfile.mkdtemp(), quiet=True, seed=seed, **r).summary
+            rows.append(dict(**r, seed=seed, device=dev, graph=s['graph'], fit_epoch=s['fit_epoch'], fit_time_s=s['fit_time_s'],
+                             epochs_run=s['epochs_run'], final_train_acc=s['final_train_acc'], final_test_acc=s['final_test_acc'],
+                             wall_s=time.perf_counter() - t, peak_gpu_mem_gib=torch.cuda.max_memory_allocated() / 2**30 if cuda else None))
+        except Exception as e: rows.append(dict(**r, seed=seed, device=dev, error=f'{type(e).__name__}: {e}'))
+        print(rows[-1], flush=True)
+        if a.out: Path(a.out).write_text(json.dumps(rows, indent=1, default=float))

@@ -83,6 +83,12 @@ def _run_dir(out, name, overwrite):
     d.mkdir(parents=True, exist_ok=True)
     return d
 
+def _use_graph(device, graph=None):
+    "Whether training steps are replayed as CUDA graphs (`GraphStep`): as asked, else on CUDA with bf16; refused without bf16"
+    bf16 = device.type == 'cuda' and torch.cuda.is_bf16_supported()
+    if graph and device.type == 'cuda' and not bf16: raise ValueError(f"graph=True needs bf16, which {torch.cuda.get_device_name(device)} lacks")
+    return bf16 if graph is None else graph
+
 def _precision(learn, device):
     "bf16 (else fp16) mixed precision and channels_last on CUDA; fp32 elsewhere"
     if device.type != 'cuda': return 'fp32'
@@ -112,9 +118,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     if paper and r['lr'] is None: r['lr'] = 0.1 if r['arch'].startswith('inception') else 0.01
     crop = min(28, *shape[1:]) if paper else None
     device = default_device() if device is None else torch.device(device)
-    bf16 = device.type == 'cuda' and torch.cuda.is_bf16_supported()
-    if graph is None: graph = bf16  # each training step one CUDA graph where it can be replayed
-    elif graph and device.type == 'cuda' and not bf16: raise ValueError(f"graph=True needs bf16, which {torch.cuda.get_device_name(device)} lacks")
+    graph = _use_graph(device, graph)
     name = name or (f"{ds.name}-{r['arch']}-p{corrupt:g}{'-' + noise if noise != 'zhang' else ''}{'-' + randomize if randomize else ''}"
                     f"{'-wd' + format(wd, 'g') if wd else ''}{'-aug' if augment else ''}{'-paper' if paper else ''}-s{seed}")
     path = Path(out) / name
