@@ -18,5 +18,5 @@ echo "cuda tests: $SECONDS s"
 python3 bench/memorize.py --data /tmp/d/cifar10 --quick --out $OUT/quick.json 2>&1 | grep -v Warning | tee $OUT/quick.log ||
   python3 bench/memorize.py --data /tmp/d/cifar10 --quick --eager --out $OUT/quick_eager.json 2>&1 | grep -v Warning | tee $OUT/quick_eager.log
 echo "quick bench: $SECONDS s"
-python3 bench/recipes.py --data /tmp/d/cifar10 --out $OUT/recipes.json --seeds 0 1 2 --budget_s ${RECIPE_BUDGET:-90} 2>&1 | grep -v Warning | tee $OUT/recipes.log
+python3 bench/recipes.py --data /tmp/d/cifar10 --out $OUT/recipes.json --seeds 0 1 2 --budget_s ${RECIPE_BUDGET:-200} 2>&1 | grep -v Warning | tee $OUT/recipes.log
 echo "all: $SECONDS s"

@@ -14,12 +14,14 @@ All in one process, on whatever device is found:
      measurements; on CUDA also without `GraphStep`; and as fastai builds it by default (`Learner`,
      `CrossEntropyLossFlat`, `Recorder` copying each loss to the host);
   4. the product's `run()`, to 100 % training accuracy, with its memorization measurements; on CUDA also with
-     `graph=False` (eager steps) and with `torch.backends.cudnn.benchmark` on.
+     `graph=False` (eager steps).
+(`torch.backends.cudnn.benchmark` was measured on an H200 and left off: it sped the eager raw loop 5 % and `run()`'s
+CUDA-graph training not at all; bench/results/h200-2026-11-27-quick-v4.json.)
 Prints a table and writes JSON (--out). `--quick` keeps it to a few minutes (on a CPU: a small MLP on a 1,000-image subset).
 
     python bench/memorize.py --data PATH/cifar10 [--quick] [--out bench/results/DEVICE-DATE.json]
 """
-import argparse, contextlib, json, platform, statistics, sys, tempfile, time
+import argparse, json, platform, statistics, sys, tempfile, time
 from pathlib import Path
 
 import numpy as np, torch, torch.nn.functional as F
@@ -37,14 +39,6 @@ REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random lab
 
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
-
-
-@contextlib.contextmanager
-def cudnn_benchmark():
-    "cuDNN picks its fastest convolution algorithms for each input shape (fastai's `setup_cuda` default; off unless set)"
-    torch.backends.cudnn.benchmark = True
-    try: yield
-    finally: torch.backends.cudnn.benchmark = False
 
 
 def subset(ds, n, seed=0):
@@ -172,14 +166,22 @@ def fastai_epochs(rd, arch, bs, lr, epochs, dev, lean=True, memorize=False, grap
     return statistics.median(learn.train_timer.times[1:])
 
 
+class FitStart(Callback):
+    "When training started"
+    def before_fit(self): self.t = time.perf_counter()
+
+
 def timed_run(data, ds, recipe, dev, prefix='', **kwargs):
-    "`run()` on random labels to 100 % training accuracy, and its timings and results as a dict with keys `prefix`+..."
+    """`run()` on random labels to 100 % training accuracy, and its timings and results as a dict with keys `prefix`+...:
+    `time_to_fit_s` counts from the start of training (run()'s own clock), `wall_to_fit_s` from the call (set-up included),
+    `run_wall_s` the whole call (writing the plot and summary included)"""
     cuda = dev.type == 'cuda'
     if cuda: torch.cuda.reset_peak_memory_stats(dev)
-    t = time.perf_counter()
-    r = run(data, corrupt=1.0, data=ds, out=tempfile.mkdtemp(), quiet=True, device=dev, **{k: recipe[k] for k in ('arch', 'bs', 'lr', 'epochs')}, **kwargs)
+    t, start = time.perf_counter(), FitStart()
+    r = run(data, corrupt=1.0, data=ds, out=tempfile.mkdtemp(), quiet=True, device=dev, cbs=start, **{k: recipe[k] for k in ('arch', 'bs', 'lr', 'epochs')}, **kwargs)
     s, h = r.summary, r.history
     out = dict(run_wall_s=time.perf_counter() - t, time_to_fit_s=s['fit_time_s'], fit_epoch=s['fit_epoch'],
+               wall_to_fit_s=start.t - t + s['fit_time_s'] if s['fit_time_s'] is not None else None,
                final_train_acc=s['final_train_acc'], final_test_acc=s['final_test_acc'],
                run_epoch_s=float(np.median(np.diff(h.time_s))) if len(h) > 1 else None,
                # median seconds per epoch: training, test pass, full-training-set pass
@@ -243,7 +245,6 @@ def main():
         print(f"raw epoch, each step one CUDA graph {res['raw_graph_epoch_s']:.3f} s (captured: {cuda})", flush=True)
     if cuda and not a.eager:
         measure('fastai_eager_epoch_s', 'fastai epoch as run() builds it, without GraphStep', fastai_epochs, *args, n_ep, dev, graph=False)
-        with cudnn_benchmark(): measure('raw_cudnn_benchmark_epoch_s', 'raw epoch with cudnn.benchmark', lambda: raw_epochs(*args, n_ep, dev)[0])
     measure('fastai_default_epoch_s', 'fastai epoch as fastai builds it by default', fastai_epochs, *args, n_ep, dev, lean=False)
     measure('fastai_memorize_epoch_s', 'fastai epoch as run() builds it + Memorize measurements and test pass', fastai_epochs, *args, n_ep, dev, memorize=True, graph=g)
     for k, base in (('fastai_eager', 'raw'), ('fastai_default', 'raw'), ('fastai', 'raw_graph')):
@@ -260,14 +261,13 @@ def main():
     save()
     if cuda and not a.eager:
         if (out := attempt('eager_run', timed_run, a.data, ds, recipe, dev, 'eager_', graph=False)) is not None: res.update(out[1])
-        with cudnn_benchmark():
-            if (out := attempt('cudnn_benchmark_run', timed_run, a.data, ds, recipe, dev, 'cudnn_benchmark_')) is not None: res.update(out[1])
-    for p in ('', 'eager_', 'cudnn_benchmark_'):
-        if res.get('reference_fit_s') and res.get(p + 'time_to_fit_s'): res[p + 'speedup_vs_reference'] = res['reference_fit_s'] / res[p + 'time_to_fit_s']
+    for p in ('', 'eager_'):
+        for k, q in (('time_to_fit_s', ''), ('wall_to_fit_s', 'wall_')):
+            if res.get('reference_fit_s') and res.get(p + k): res[p + q + 'speedup_vs_reference'] = res['reference_fit_s'] / res[p + k]
 
     rows = [('device', res['device']), ('reference epoch (WRN-28-1 fp32, bs 128, PIL, 1 worker)', res.get('reference_epoch_s')),
             (f'reference to fit ({REF_EPOCHS} epochs, extrapolated)', res.get('reference_fit_s')),
-            ('raw loop epoch', res['raw_epoch_s']), ('raw loop epoch, cudnn.benchmark', res.get('raw_cudnn_benchmark_epoch_s')),
+            ('raw loop epoch', res['raw_epoch_s']),
             ('raw loop epoch, each step one CUDA graph', res.get('raw_graph_epoch_s')),
             (f"fastai Learner epoch, as run() builds it (GraphStep: {res['graph']})", res['fastai_epoch_s']),
             ('fastai Learner epoch, as run() builds it without GraphStep', res.get('fastai_eager_epoch_s')),
@@ -276,15 +276,17 @@ def main():
             ('fastai (as run() builds it) / raw eager epoch', res['fastai_vs_raw_epoch_ratio']),
             ('fastai (as run() builds it) / raw CUDA-graph epoch', res.get('fastai_vs_raw_graph_epoch_ratio')),
             ('fastai without GraphStep / raw eager epoch', res.get('fastai_eager_vs_raw_epoch_ratio'))]
-    for p, what in (('', 'run()'), ('eager_', 'run(graph=False)'), ('cudnn_benchmark_', 'run() with cudnn.benchmark')):
+    for p, what in (('', 'run()'), ('eager_', 'run(graph=False)')):
         if res.get(p + 'fit_epoch') is None and res.get(p + 'final_train_acc') is None: continue
         rows += [(f'{what} epoch incl. memorization measurements', res.get(p + 'run_epoch_s')),
                  (f'{what} epoch: training / test pass / memorization pass, s', res.get(p + 'run_phase_s')),
-                 (f'{what} time to 100% train acc, s', res.get(p + 'time_to_fit_s')), (f'{what} fit epoch', res.get(p + 'fit_epoch')),
-                 (f'{what} speedup vs reference', res.get(p + 'speedup_vs_reference')), (f'{what} final train acc', res.get(p + 'final_train_acc')),
+                 (f'{what} time to 100% train acc (from the start of training), s', res.get(p + 'time_to_fit_s')),
+                 (f'{what} time to 100% train acc (from the call: set-up included), s', res.get(p + 'wall_to_fit_s')), (f'{what} fit epoch', res.get(p + 'fit_epoch')),
+                 (f'{what} speedup vs reference (from the start of training / from the call)', (res.get(p + 'speedup_vs_reference'), res.get(p + 'wall_speedup_vs_reference'))), (f'{what} final train acc', res.get(p + 'final_train_acc')),
                  (f'{what} final test acc', res.get(p + 'final_test_acc')), (f'{what} peak GPU memory, GiB', res.get(p + 'peak_gpu_mem_gib'))]
     rows.append(('errors', '; '.join(res.get('errors', [])) or None))
-    for k, v in rows: print(f"{k:80s} {v:.3f}" if isinstance(v, float) else f"{k:80s} {v}")
+    fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else ' / '.join(map(fmt, v)) if isinstance(v, tuple) else str(v)
+    for k, v in rows: print(f"{k:80s} {fmt(v)}")
     save()
     return res
 

@@ -54,9 +54,14 @@ def _permute_each(x, g, chunk=4096):
     return out
 
 def channel_stats(x):
-    "Per-channel mean and standard deviation of images `x` (N, C, H, W), in float64"
-    x = x.transpose(0, 1).flatten(1).double()
-    return x.mean(1), x.std(1)
+    "Per-channel mean and standard deviation of images `x` (N, C, H, W), in float64; exact for uint8, from 256-bin counts"
+    if x.dtype != torch.uint8:
+        x = x.transpose(0, 1).flatten(1).double()
+        return x.mean(1), x.std(1)
+    n = torch.stack([torch.bincount(x[:, c].flatten(), minlength=256) for c in range(x.shape[1])]).double()
+    v, N = torch.arange(256, dtype=torch.float64), n.sum(1)
+    mean = (n * v).sum(1) / N
+    return mean, ((n * (v - mean[:, None]) ** 2).sum(1) / (N - 1)).sqrt()
 
 def randomize_pixels(x_train, x_test, how=None, seed:int=0):
     "`(x_train, x_test, perm)` with pixels randomized as `how` says; `perm` is the one permutation `shuffled_pixels` shares"
@@ -285,17 +290,17 @@ class RandData:
 
     def datasets(self): return self.datablock().datasets(range(self.n_train + self.n_test))
 
-    def dataloaders(self, bs:int=128, fast:bool=True, device=None, channels_last:bool=False, augment:bool=False, crop:int=None, **kwargs):
-        "fastai `DataLoaders`: train (shuffled) and test; `fast` cuts batches from tensors on `device`; `augment` adds `PadCropFlip`; `crop` uses `CropWhiten(crop)`"
+    def dataloaders(self, bs:int=128, fast:bool=True, device=None, channels_last:bool=False, augment:bool=False, crop:int=None, val_bs:int=None, **kwargs):
+        "fastai `DataLoaders`: train (shuffled) and test (`val_bs`, default `bs`); `fast` cuts batches from tensors on `device`; `augment` adds `PadCropFlip`; `crop` uses `CropWhiten(crop)`"
         device = default_device() if device is None else torch.device(device)
         extra = ([PadCropFlip()] if augment else []) + ([CropWhiten(crop)] if crop else [])
-        if not fast: return self.datablock(batch_tfms=extra, normalize=not crop, **kwargs).dataloaders(range(self.n_train + self.n_test), bs=bs, device=device, num_workers=0)
+        if not fast: return self.datablock(batch_tfms=extra, normalize=not crop, **kwargs).dataloaders(range(self.n_train + self.n_test), bs=bs, val_bs=val_bs, device=device, num_workers=0)
         dss = self.datasets()
         tfms = [IntToFloatTensor(), *([] if crop else [Normalize.from_stats(self.mean, self.std)]), *extra]
-        mk = lambda ds, x, y, **kw: TensorDL(ds, xs=x, ys=torch.as_tensor(y), bs=bs, device=device, channels_last=channels_last,
+        mk = lambda ds, x, y, **kw: TensorDL(ds, xs=x, ys=torch.as_tensor(y), device=device, channels_last=channels_last,
                                             num_workers=0, after_batch=tfms, **kw)
-        return DataLoaders(mk(dss.train, self.x_train, self.y, shuffle=True, drop_last=True),
-                           mk(dss.valid, self.x_test, self.y_test), device=device)
+        return DataLoaders(mk(dss.train, self.x_train, self.y, bs=bs, shuffle=True, drop_last=True),
+                           mk(dss.valid, self.x_test, self.y_test, bs=val_bs or bs), device=device)
 
 # %% ../nbs/00_data.ipynb #ea05f5bc
 def show_randomizations(ds:ImageSet, n:int=6, seed:int=0, **kwargs):

@@ -127,7 +127,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     path.mkdir(parents=True, exist_ok=True)
     set_seed(seed)
     model = create_model(r['arch'], ds.n_classes, (shape[0], crop, crop) if crop else shape)
-    dls = rdata.dataloaders(bs=r['bs'], device=device, channels_last=device.type == 'cuda', augment=augment, crop=crop)
+    dls = rdata.dataloaders(bs=r['bs'], val_bs=2 * r['bs'], device=device, channels_last=device.type == 'cuda', augment=augment, crop=crop)
     learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=wd,
                         path=path, model_dir='.', cbs=[DeviceLosses(), *([GraphStep()] if graph else []), *L(cbs)])
     precision = _precision(learn, device)
