@@ -1,6 +1,6 @@
 """Which one-cycle recipe memorizes CIFAR-10 random labels fastest? Runs `run(corrupt=1.0)` for a few recipes and seeds, same process.
 
-    python bench/recipes.py --data PATH/cifar10 [--out FILE] [--seeds 0 1 2] [--budget_s 240]
+    python bench/recipes.py --data PATH/cifar10 [--out FILE] [--seeds 0 1 2] [--budget_s 240] [--recipes wrn-16-2/1024/0.2/34 ...]
 
 Seed by seed: every recipe with seed 0, then every recipe with seed 1, ..., until the budget is spent.
 """
@@ -12,18 +12,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from randfit_fai.data import get_dataset
 from memorize import timed_run
 
-# Measured on H200s, 2026-11-27 (bench/results/h200-2026-11-27-recipes-v1 … v6.json; the table is in nbs/03_run.ipynb):
-# with each step one CUDA graph, batch 1024 at peaks 0.15-0.2 fitted at epoch 22-23 of 24-26 in 20.1-21.5 s; 1024/0.2/22
-# fell two images short, 512/0.2/30 one image, 2048/0.4/30 one image; peaks of 0.4 failed at batch 512 and 1024.
-# Now: the default (1024/0.2/26) over seeds; shorter schedules at lower peaks; a network a quarter the size (WRN-16-2).
-RECIPES = [dict(arch='wrn-16-4', bs=1024, lr=0.2, epochs=26), dict(arch='wrn-16-4', bs=1024, lr=0.15, epochs=22),
-           dict(arch='wrn-16-4', bs=1024, lr=0.1, epochs=22), dict(arch='wrn-16-2', bs=1024, lr=0.2, epochs=30)]
+# Measured on H200s, 2026-11-27 (bench/results/h200-2026-11-27-recipes-v1 … v8.json; the table is in nbs/03_run.ipynb):
+# the default WRN-16-4 1024/0.2/26 fitted with seeds 0, 1, 2 (epochs 23-25, 21.1-22.7 s); every 22-epoch WRN-16-4
+# schedule ended a few images short; WRN-16-3 1024/0.2/28 fitted at epochs 25-26 (21.3-22.3 s); WRN-16-2 fell a few
+# images short at 30 and 34 epochs; WRN-10-4 (0.53 s per epoch) fitted at epoch 29 of 30 in 15.7 s with one seed of three.
+# Next: WRN-10-4 with a few more epochs, over seeds, beside the default.
+RECIPES = [dict(arch='wrn-16-4', bs=1024, lr=0.2, epochs=26), dict(arch='wrn-10-4', bs=1024, lr=0.2, epochs=32),
+           dict(arch='wrn-10-4', bs=1024, lr=0.2, epochs=34), dict(arch='wrn-10-4', bs=1024, lr=0.15, epochs=32)]
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--data', default='cifar10'); p.add_argument('--out'); p.add_argument('--budget_s', type=float, default=240)
     p.add_argument('--seeds', type=int, nargs='+', default=[0])
+    p.add_argument('--recipes', nargs='+', metavar='ARCH/BS/LR/EPOCHS', help='instead of RECIPES, e.g. wrn-16-2/1024/0.2/34')
     a = p.parse_args()
+    if a.recipes: RECIPES = [dict(arch=r, bs=int(b), lr=float(l), epochs=int(e)) for r, b, l, e in (s.split('/') for s in a.recipes)]
     ds, rows, t0 = get_dataset(a.data), [], time.perf_counter()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'
