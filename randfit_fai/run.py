@@ -154,6 +154,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     (path / 'summary.json').write_text(json.dumps(summary, indent=2))
     fig = res.plot(); fig.savefig(path / 'curves.png', dpi=90); plt.close(fig)
     (path / 'checkpoint.pth').unlink(missing_ok=True)
+    learn.remove_cbs(list(learn.cbs))  # callbacks hold the Learner: without them it and its (GPU) memory go when run() returns
     return res
 
 def load_run(path) -> RunResult:
@@ -161,7 +162,7 @@ def load_run(path) -> RunResult:
     path = Path(path)
     return RunResult(pd.read_csv(path / 'history.csv'), json.loads((path / 'summary.json').read_text()), path)
 
-# %% ../nbs/03_run.ipynb #6ac32ce6
+# %% ../nbs/03_run.ipynb #c2615e75
 def results_table(results):
     "One line per run: train and test accuracy (%), epoch and seconds to 100 % train accuracy"
     return pd.DataFrame([dict(run=r.path.name, corrupt=r.summary['corrupt'], randomize=r.summary['randomize'] or '-',
