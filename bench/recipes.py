@@ -20,17 +20,22 @@ from memorize import timed_run
 RECIPES = [dict(arch='wrn-16-4', bs=1024, lr=0.2, epochs=26), dict(arch='wrn-10-4', bs=1024, lr=0.2, epochs=32),
            dict(arch='wrn-10-4', bs=1024, lr=0.2, epochs=34), dict(arch='wrn-10-4', bs=1024, lr=0.15, epochs=32)]
 
+
+def recipe(s):
+    "A recipe from ARCH/BS/LR/EPOCHS"
+    try: arch, bs, lr, epochs = s.split('/'); return dict(arch=arch, bs=int(bs), lr=float(lr), epochs=int(epochs))
+    except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not ARCH/BS/LR/EPOCHS, e.g. wrn-16-2/1024/0.2/34") from None
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--data', default='cifar10'); p.add_argument('--out'); p.add_argument('--budget_s', type=float, default=240)
     p.add_argument('--seeds', type=int, nargs='+', default=[0])
-    p.add_argument('--recipes', nargs='+', metavar='ARCH/BS/LR/EPOCHS', help='instead of RECIPES, e.g. wrn-16-2/1024/0.2/34')
+    p.add_argument('--recipes', nargs='+', type=recipe, metavar='ARCH/BS/LR/EPOCHS', help='instead of RECIPES, e.g. wrn-16-2/1024/0.2/34')
     a = p.parse_args()
-    if a.recipes: RECIPES = [dict(arch=r, bs=int(b), lr=float(l), epochs=int(e)) for r, b, l, e in (s.split('/') for s in a.recipes)]
     ds, rows, t0 = get_dataset(a.data), [], time.perf_counter()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'
-    for seed, r in itertools.product(a.seeds, RECIPES):
+    for seed, r in itertools.product(a.seeds, a.recipes or RECIPES):
         if time.perf_counter() - t0 > a.budget_s: break
         try:
             res, out = timed_run(a.data, ds, r, dev, seed=seed)
