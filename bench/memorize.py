@@ -13,8 +13,9 @@ All in one process, on whatever device is found:
      `DeviceLosses`, and on CUDA `GraphStep`: each training step replayed as one CUDA graph), also with the `Memorize`
      measurements; on CUDA also without `GraphStep`; and as fastai builds it by default (`Learner`,
      `CrossEntropyLossFlat`, `Recorder` copying each loss to the host);
-  4. the product's `run()`, to 100 % training accuracy, with its memorization measurements; on CUDA also with
-     `graph=False` (eager steps).
+  4. the product's `run()`, to 100 % training accuracy, with its memorization measurements, called as a user calls it:
+     with the data set's name, so the call reads the data from its cache (`wall_to_fit_s`, `setup_s`; on a CPU `--quick`
+     passes its subset instead); on CUDA also with `graph=False` (eager steps).
 (`torch.backends.cudnn.benchmark` was measured on an H200 and left off: it sped the eager raw loop 5 % and `run()`'s
 CUDA-graph training not at all; bench/results/h200-2026-11-27-quick-v4.json.)
 Prints a table and writes JSON (--out). `--quick` keeps it to a few minutes (on a CPU: a small MLP on a 1,000-image subset).
@@ -28,7 +29,7 @@ import numpy as np, torch, torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent)); sys.path.insert(0, str(Path(__file__).resolve().parent))
 import randfit_fai
-from randfit_fai.data import ImageSet, RandData, get_dataset, synthetic
+from randfit_fai.data import ImageSet, RandData, get_dataset, synthetic, _image_files, _cache_file, _load_cache
 from randfit_fai.models import create_model
 from randfit_fai.callbacks import DeviceLosses, GraphStep, LeanLearner, Memorize, capture_graph, sgd_update
 from randfit_fai.run import run, recipe_for, sgd, _precision, _use_graph
@@ -171,9 +172,18 @@ class FitStart(Callback):
     def before_fit(self): self.t = time.perf_counter()
 
 
+def cache_read_parts(path):
+    "Seconds of each part of reading a cached image folder: listing the files, the cache key (a stat per file), loading the tensors"
+    t0 = time.perf_counter(); files = _image_files(path)
+    t1 = time.perf_counter(); fn = _cache_file(path, files, None)
+    t2 = time.perf_counter(); _load_cache(fn)
+    return dict(list=t1 - t0, key=t2 - t1, read=time.perf_counter() - t2)
+
+
 def timed_run(data, ds, recipe, dev, prefix='', **kwargs):
     """`run()` on random labels to 100 % training accuracy, and its timings and results as a dict with keys `prefix`+...:
-    `time_to_fit_s` counts from the start of training (run()'s own clock), `wall_to_fit_s` from the call (set-up included),
+    `time_to_fit_s` counts from the start of training (run()'s own clock), `wall_to_fit_s` from the call (set-up included:
+    with `ds=None`, run() reads the data from its cache), `setup_s` from the call to the start of training,
     `run_wall_s` the whole call (writing the plot and summary included)"""
     cuda = dev.type == 'cuda'
     if cuda: torch.cuda.reset_peak_memory_stats(dev)
@@ -181,7 +191,7 @@ def timed_run(data, ds, recipe, dev, prefix='', **kwargs):
     r = run(data, corrupt=1.0, data=ds, out=tempfile.mkdtemp(), quiet=True, device=dev, cbs=start, **{k: recipe[k] for k in ('arch', 'bs', 'lr', 'epochs')}, **kwargs)
     s, h = r.summary, r.history
     out = dict(run_wall_s=time.perf_counter() - t, time_to_fit_s=s['fit_time_s'], fit_epoch=s['fit_epoch'],
-               wall_to_fit_s=start.t - t + s['fit_time_s'] if s['fit_time_s'] is not None else None,
+               wall_to_fit_s=start.t - t + s['fit_time_s'] if s['fit_time_s'] is not None else None, setup_s=start.t - t,
                final_train_acc=s['final_train_acc'], final_test_acc=s['final_test_acc'],
                run_epoch_s=float(np.median(np.diff(h.time_s))) if len(h) > 1 else None,
                # median seconds per epoch: training, test pass, full-training-set pass
@@ -208,6 +218,7 @@ def main():
     ds = synthetic(50000, 10000) if a.epoch_cost else get_dataset(a.data)
     res['load_s'] = time.perf_counter() - t
     if not a.epoch_cost: t = time.perf_counter(); ds = get_dataset(a.data); res['load_cached_s'] = time.perf_counter() - t
+    if Path(a.data).is_dir() and not a.epoch_cost: res['load_cached_parts_s'] = cache_read_parts(Path(a.data))
     small = a.quick and not cuda
     if small: ds = subset(ds, 1000)
     rd = RandData(ds, corrupt=1.0, seed=0)
@@ -255,17 +266,20 @@ def main():
         save()
         return res
 
-    r, out = timed_run(a.data, ds, recipe, dev, graph=g)
+    run_ds = ds if small else None  # the whole data set: run() reads it from the cache, as a user's call does
+    r, out = timed_run(a.data, run_ds, recipe, dev, graph=g)
     res.update(out, graph=r.summary['graph'], corrupt_frac_realized=r.summary['corrupt_frac_realized'], precision=r.summary['precision'],
                history=r.history.to_dict(orient='list'))
     save()
     if cuda and not a.eager:
-        if (out := attempt('eager_run', timed_run, a.data, ds, recipe, dev, 'eager_', graph=False)) is not None: res.update(out[1])
+        if (out := attempt('eager_run', timed_run, a.data, run_ds, recipe, dev, 'eager_', graph=False)) is not None: res.update(out[1])
     for p in ('', 'eager_'):
         for k, q in (('time_to_fit_s', ''), ('wall_to_fit_s', 'wall_')):
             if res.get('reference_fit_s') and res.get(p + k): res[p + q + 'speedup_vs_reference'] = res['reference_fit_s'] / res[p + k]
 
-    rows = [('device', res['device']), ('reference epoch (WRN-28-1 fp32, bs 128, PIL, 1 worker)', res.get('reference_epoch_s')),
+    rows = [('device', res['device']), ('data set read again from its cache, s', res.get('load_cached_s')),
+            ('  of which listing / cache key (a stat per file) / reading the tensors, s', tuple(res['load_cached_parts_s'].values()) if 'load_cached_parts_s' in res else None),
+            ('reference epoch (WRN-28-1 fp32, bs 128, PIL, 1 worker)', res.get('reference_epoch_s')),
             (f'reference to fit ({REF_EPOCHS} epochs, extrapolated)', res.get('reference_fit_s')),
             ('raw loop epoch', res['raw_epoch_s']),
             ('raw loop epoch, each step one CUDA graph', res.get('raw_graph_epoch_s')),
@@ -281,7 +295,8 @@ def main():
         rows += [(f'{what} epoch incl. memorization measurements', res.get(p + 'run_epoch_s')),
                  (f'{what} epoch: training / test pass / memorization pass, s', res.get(p + 'run_phase_s')),
                  (f'{what} time to 100% train acc (from the start of training), s', res.get(p + 'time_to_fit_s')),
-                 (f'{what} time to 100% train acc (from the call: set-up included), s', res.get(p + 'wall_to_fit_s')), (f'{what} fit epoch', res.get(p + 'fit_epoch')),
+                 (f'{what} time to 100% train acc (from the call: set-up included), s', res.get(p + 'wall_to_fit_s')),
+                 (f'{what} set-up: from the call to the start of training, s', res.get(p + 'setup_s')), (f'{what} fit epoch', res.get(p + 'fit_epoch')),
                  (f'{what} speedup vs reference (from the start of training / from the call)', (res.get(p + 'speedup_vs_reference'), res.get(p + 'wall_speedup_vs_reference'))), (f'{what} final train acc', res.get(p + 'final_train_acc')),
                  (f'{what} final test acc', res.get(p + 'final_test_acc')), (f'{what} peak GPU memory, GiB', res.get(p + 'peak_gpu_mem_gib'))]
     rows.append(('errors', '; '.join(res.get('errors', [])) or None))

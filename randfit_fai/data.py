@@ -106,10 +106,19 @@ def synthetic(n_train:int=512, n_test:int=128, n_classes:int=10, shape=(3, 32, 3
 _TRAIN, _TEST = ('train', 'training'), ('test', 'testing', 'valid')
 
 def _split_of(rel):
-    "0 for a training file, 1 for a test file, None for neither, from its first matching path part"
-    for part in rel.parts[:-1]:
+    "0 for a training file, 1 for a test file, None for neither, from the first matching folder of the relative path `rel`"
+    for part in rel.split(os.sep)[:-1]:
         if part.lower() in _TRAIN: return 0
         if part.lower() in _TEST: return 1
+
+def _image_files(path):
+    "Paths relative to `path` of the image files fastai's `get_image_files` finds there, sorted: the same order on every machine"
+    res = []
+    for d, dirs, fs in os.walk(path, followlinks=True):
+        dirs[:] = [o for o in dirs if not o.startswith('.')]
+        pre = os.path.relpath(d, path) + os.sep if d != str(path) else ''
+        res += [pre + f for f in fs if not f.startswith('.') and f'.{f.split(".")[-1].lower()}' in image_extensions]
+    return sorted(res)
 
 def _decode(fn, size=None):
     "Image `fn` as a uint8 (C, H, W) array (None when it cannot be read)"
@@ -121,10 +130,10 @@ def _decode(fn, size=None):
     except Exception: return None
 
 def _cache_file(path, files, size):
-    "Where the decoded tensors of `files` go: keyed on names, sizes and times"
-    h = hashlib.sha1(f'v1 {size}'.encode())
+    "Where the decoded tensors of `files` (relative to `path`) go: keyed on names, sizes and times"
+    h = hashlib.sha1(f'v2 {size}'.encode())
     for f in files:
-        st = f.stat(); h.update(f'{f.relative_to(path)} {st.st_size} {st.st_mtime_ns}\n'.encode())
+        st = os.stat(os.path.join(path, f)); h.update(f'{f} {st.st_size} {st.st_mtime_ns}\n'.encode())
     d = path / '.randfit_cache'
     try: d.mkdir(exist_ok=True); assert os.access(d, os.W_OK)
     except (OSError, AssertionError): d = Path.home() / '.cache' / 'randfit_fai' / hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
@@ -143,26 +152,26 @@ def load_folder(path, size:int=None):
     "Images under `path` in fastai's layout as an `ImageSet`, decoded once and cached; `size` resizes to size×size"
     path = Path(path).expanduser()
     if not path.is_dir(): raise FileNotFoundError(f"dataset folder {str(path)!r} does not exist")
-    files = [f for f in get_image_files(path) if '.randfit_cache' not in f.parts]
+    files = _image_files(path)
     if not files: raise ValueError(f"no image files under {str(path)!r}")
-    splits = [_split_of(f.relative_to(path)) for f in files]
+    splits = [_split_of(f) for f in files]
     if 0 not in splits or 1 not in splits:
         raise ValueError(f"{str(path)!r} needs a train/ (or training/) folder and a test/, testing/ or valid/ folder beside it")
-    files = [(f, s) for f, s in zip(files, splits) if s is not None]
-    classes = sorted({f.parent.name for f, s in files if s == 0})
+    files = [(f, s, os.path.basename(os.path.dirname(f))) for f, s in zip(files, splits) if s is not None]  # class: parent folder
+    classes = sorted({c for f, s, c in files if s == 0})
     if len(classes) < 2: raise ValueError(f"{str(path)!r} has {len(classes)} class folder(s) under train; at least 2 are needed")
-    unknown = sorted({f.parent.name for f, s in files if s == 1} - set(classes))
+    unknown = sorted({c for f, s, c in files if s == 1} - set(classes))
     if unknown: raise ValueError(f"test classes {unknown} of {str(path)!r} have no training images")
-    cfn = _cache_file(path, [f for f, _ in files], size)
+    cfn = _cache_file(path, [f for f, _, _ in files], size)
     d = _load_cache(cfn)
     if d is None:
-        arrs = parallel(_decode, [f for f, _ in files], size=size, threadpool=True, n_workers=defaults.cpus, progress=False)
-        ok = [(a, f, s) for a, (f, s) in zip(arrs, files) if a is not None]
+        arrs = parallel(_decode, [path / f for f, _, _ in files], size=size, threadpool=True, n_workers=defaults.cpus, progress=False)
+        ok = [(a, s, c) for a, (f, s, c) in zip(arrs, files) if a is not None]
         if not ok: raise ValueError(f"none of the images under {str(path)!r} could be decoded")
         shapes = Counter(a.shape for a, _, _ in ok)
         if len(shapes) > 1: raise ValueError(f"images under {str(path)!r} have mixed shapes {dict(shapes.most_common(3))}; pass size= to resize them")
         o2i = {c: i for i, c in enumerate(classes)}
-        sp = lambda s: [(a, o2i[f.parent.name]) for a, f, t in ok if t == s]
+        sp = lambda s: [(a, o2i[c]) for a, t, c in ok if t == s]
         (tr, te) = sp(0), sp(1)
         d = dict(x_train=torch.from_numpy(np.stack([a for a, _ in tr])), y_train=np.array([y for _, y in tr]),
                  x_test=torch.from_numpy(np.stack([a for a, _ in te])), y_test=np.array([y for _, y in te]),
