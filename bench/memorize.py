@@ -180,11 +180,11 @@ def cache_read_parts(path):
     return dict(list=t1 - t0, key=t2 - t1, read=time.perf_counter() - t2)
 
 
-def timed_run(data, ds, recipe, dev, prefix='', **kwargs):
+def timed_run(data, ds, recipe, dev, prefix='', reference_fit_s=None, **kwargs):
     """`run()` on random labels to 100 % training accuracy, and its timings and results as a dict with keys `prefix`+...:
     `time_to_fit_s` counts from the start of training (run()'s own clock), `wall_to_fit_s` from the call (set-up included:
     with `ds=None`, run() reads the data from its cache), `setup_s` from the call to the start of training,
-    `run_wall_s` the whole call (writing the plot and summary included)"""
+    `run_wall_s` the whole call (writing the plot and summary included); with `reference_fit_s`, the speedups over it"""
     cuda = dev.type == 'cuda'
     if cuda: torch.cuda.reset_peak_memory_stats(dev)
     t, start = time.perf_counter(), FitStart()
@@ -197,6 +197,8 @@ def timed_run(data, ds, recipe, dev, prefix='', **kwargs):
                # median seconds per epoch: training, test pass, full-training-set pass
                run_phase_s={k: float(h[k].iloc[1:].median()) for k in ('train_s', 'test_s', 'memorize_s')} if len(h) > 1 else None)
     if cuda: out['peak_gpu_mem_gib'] = torch.cuda.max_memory_allocated(dev) / 2**30
+    for k, q in (('time_to_fit_s', ''), ('wall_to_fit_s', 'wall_')):
+        if reference_fit_s and out[k]: out[q + 'speedup_vs_reference'] = reference_fit_s / out[k]
     return r, {prefix + k: v for k, v in out.items()}
 
 
@@ -267,15 +269,12 @@ def main():
         return res
 
     run_ds = ds if small else None  # the whole data set: run() reads it from the cache, as a user's call does
-    r, out = timed_run(a.data, run_ds, recipe, dev, graph=g)
+    r, out = timed_run(a.data, run_ds, recipe, dev, reference_fit_s=res.get('reference_fit_s'), graph=g)
     res.update(out, graph=r.summary['graph'], corrupt_frac_realized=r.summary['corrupt_frac_realized'], precision=r.summary['precision'],
                history=r.history.to_dict(orient='list'))
     save()
     if cuda and not a.eager:
-        if (out := attempt('eager_run', timed_run, a.data, run_ds, recipe, dev, 'eager_', graph=False)) is not None: res.update(out[1])
-    for p in ('', 'eager_'):
-        for k, q in (('time_to_fit_s', ''), ('wall_to_fit_s', 'wall_')):
-            if res.get('reference_fit_s') and res.get(p + k): res[p + q + 'speedup_vs_reference'] = res['reference_fit_s'] / res[p + k]
+        if (out := attempt('eager_run', timed_run, a.data, run_ds, recipe, dev, 'eager_', res.get('reference_fit_s'), graph=False)) is not None: res.update(out[1])
 
     rows = [('device', res['device']), ('data set read again from its cache, s', res.get('load_cached_s')),
             ('  of which listing / cache key (a stat per file) / reading the tensors, s', tuple(res['load_cached_parts_s'].values()) if 'load_cached_parts_s' in res else None),
