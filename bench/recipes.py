@@ -35,6 +35,7 @@ if __name__ == '__main__':
     p.add_argument('--recipes', nargs='+', type=recipe, metavar='ARCH/BS/LR/EPOCHS', help='instead of RECIPES, e.g. wrn-16-2/1024/0.2/34')
     p.add_argument('--reference_steps', type=int, default=20, help='steps to time the reference recipe for (0: not at all)')
     a = p.parse_args()
+    if a.reference_steps < 0: p.error(f'--reference_steps must be 0 or more, got {a.reference_steps}')
     ds, rows, t0 = get_dataset(a.data), [], time.perf_counter()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'
