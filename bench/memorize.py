@@ -220,7 +220,8 @@ def main():
     ds = synthetic(50000, 10000) if a.epoch_cost else get_dataset(a.data)
     res['load_s'] = time.perf_counter() - t
     if not a.epoch_cost: t = time.perf_counter(); ds = get_dataset(a.data); res['load_cached_s'] = time.perf_counter() - t
-    if Path(a.data).is_dir() and not a.epoch_cost: res['load_cached_parts_s'] = cache_read_parts(Path(a.data))
+    folder = Path(a.data) if Path(a.data).is_dir() and not a.epoch_cost else None  # real images: cache parts and reference
+    if folder: res['load_cached_parts_s'] = cache_read_parts(folder)
     small = a.quick and not cuda
     if small: ds = subset(ds, 1000)
     rd = RandData(ds, corrupt=1.0, seed=0)
@@ -230,8 +231,7 @@ def main():
     res.update(recipe=recipe, n_train=len(ds.x_train), n_test=len(ds.x_test))
     print(f"device {res['device']}, torch {res['torch']}, {res['n_train']} training images, recipe {recipe}", flush=True)
 
-    folder = Path(a.data)
-    if folder.is_dir() and not a.epoch_cost:
+    if folder:
         res['reference_epoch_s'] = reference_epoch(folder, len(ds.x_train), dev, steps=2 if small else (20 if a.quick else 60))
         res['reference_fit_s'] = res['reference_epoch_s'] * REF_EPOCHS
         print(f"reference epoch {res['reference_epoch_s']:.2f} s", flush=True)
