@@ -22,7 +22,7 @@ Prints a table and writes JSON (--out). `--quick` keeps it to a few minutes (on 
 
     python bench/memorize.py --data PATH/cifar10 [--quick] [--out bench/results/DEVICE-DATE.json]
 """
-import argparse, json, platform, statistics, sys, tempfile, time
+import argparse, json, os, platform, statistics, sys, tempfile, time
 from pathlib import Path
 
 import numpy as np, torch, torch.nn.functional as F
@@ -215,7 +215,8 @@ def main():
     dev = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     cuda = dev.type == 'cuda'
     res = dict(device=torch.cuda.get_device_name(dev) if cuda else f'cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)',
-               torch=torch.__version__, randfit_fai=randfit_fai.__version__, date=time.strftime('%Y-%m-%d'), quick=a.quick)
+               torch=torch.__version__, randfit_fai=randfit_fai.__version__, date=time.strftime('%Y-%m-%d'), quick=a.quick,
+               host=platform.platform(), cpus=os.cpu_count())  # the kernel says which sandbox ran it (file system calls cost differ)
     t = time.perf_counter()
     ds = synthetic(50000, 10000) if a.epoch_cost else get_dataset(a.data)
     res['load_s'] = time.perf_counter() - t

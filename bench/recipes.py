@@ -6,7 +6,7 @@ Seed by seed: every recipe with seed 0, then every recipe with seed 1, ..., unti
 the reference recipe is timed first (`--reference_steps`), so each row has its speedup over it, and each run is called
 as a user calls it, with the folder's name: its wall time from the call includes reading the data from its cache.
 """
-import argparse, itertools, json, sys, time
+import argparse, itertools, json, platform, sys, time
 from pathlib import Path
 import torch
 
@@ -39,13 +39,14 @@ if __name__ == '__main__':
     ds, rows, t0 = get_dataset(a.data), [], time.perf_counter()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'
+    host = platform.platform()  # the kernel says which sandbox ran it
     folder = Path(a.data).is_dir()
     ref = reference_epoch(a.data, len(ds.x_train), dev, a.reference_steps) * REF_EPOCHS if folder and a.reference_steps else None
     for seed, r in itertools.product(a.seeds, a.recipes or RECIPES):
         if time.perf_counter() - t0 > a.budget_s: break
         try:
             res, out = timed_run(a.data, None if folder else ds, r, dev, reference_fit_s=ref, seed=seed)
-            rows.append(dict(**r, seed=seed, device=name, graph=res.summary['graph'], reference_fit_s=ref, **out))
+            rows.append(dict(**r, seed=seed, device=name, host=host, graph=res.summary['graph'], reference_fit_s=ref, **out))
         except Exception as e: rows.append(dict(**r, seed=seed, device=name, error=f'{type(e).__name__}: {e}'))
         print(rows[-1], flush=True)
         if a.out: Path(a.out).write_text(json.dumps(rows, indent=1, default=float))

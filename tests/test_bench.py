@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 KEYS = ['device', 'torch', 'reference_epoch_s', 'raw_epoch_s', 'fastai_epoch_s', 'fastai_vs_raw_epoch_ratio', 'time_to_fit_s',
-        'fit_epoch', 'speedup_vs_reference', 'final_test_acc', 'setup_s', 'load_cached_s', 'load_cached_parts_s']
+        'fit_epoch', 'speedup_vs_reference', 'final_test_acc', 'setup_s', 'load_cached_s', 'load_cached_parts_s', 'host', 'cpus']
 
 
 @pytest.mark.slow
