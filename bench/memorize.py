@@ -172,6 +172,12 @@ class FitStart(Callback):
     def before_fit(self): self.t = time.perf_counter()
 
 
+def machine(dev):
+    "Which machine ran a benchmark: the device, the host platform (its kernel release says which sandbox: file system calls cost very differently) and CPUs"
+    return dict(device=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)',
+                host=platform.platform(), cpus=os.cpu_count())
+
+
 def cache_read_parts(path):
     "Seconds of each part of reading a cached image folder: listing the files, the cache key (a stat per file), loading the tensors"
     t0 = time.perf_counter(); files = _image_files(path)
@@ -214,9 +220,7 @@ def main():
     a = p.parse_args()
     dev = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     cuda = dev.type == 'cuda'
-    res = dict(device=torch.cuda.get_device_name(dev) if cuda else f'cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)',
-               torch=torch.__version__, randfit_fai=randfit_fai.__version__, date=time.strftime('%Y-%m-%d'), quick=a.quick,
-               host=platform.platform(), cpus=os.cpu_count())  # the kernel says which sandbox ran it (file system calls cost differ)
+    res = dict(**machine(dev), torch=torch.__version__, randfit_fai=randfit_fai.__version__, date=time.strftime('%Y-%m-%d'), quick=a.quick)
     t = time.perf_counter()
     ds = synthetic(50000, 10000) if a.epoch_cost else get_dataset(a.data)
     res['load_s'] = time.perf_counter() - t

@@ -6,13 +6,13 @@ Seed by seed: every recipe with seed 0, then every recipe with seed 1, ..., unti
 the reference recipe is timed first (`--reference_steps`), so each row has its speedup over it, and each run is called
 as a user calls it, with the folder's name: its wall time from the call includes reading the data from its cache.
 """
-import argparse, itertools, json, platform, sys, time
+import argparse, itertools, json, sys, time
 from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from randfit_fai.data import get_dataset
-from memorize import REF_EPOCHS, reference_epoch, timed_run
+from memorize import REF_EPOCHS, machine, reference_epoch, timed_run
 
 # Measured on H200s, 2026-11-27 (bench/results/h200-2026-11-27-recipes-v1 … v8.json; the table is in nbs/03_run.ipynb):
 # the default WRN-16-4 1024/0.2/26 fitted with seeds 0, 1, 2 (epochs 23-25, 21.1-22.7 s); every 22-epoch WRN-16-4
@@ -38,15 +38,14 @@ if __name__ == '__main__':
     if a.reference_steps < 0: p.error(f'--reference_steps must be 0 or more, got {a.reference_steps}')
     ds, rows, t0 = get_dataset(a.data), [], time.perf_counter()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'cpu'
-    host = platform.platform()  # the kernel says which sandbox ran it
+    where = machine(dev)
     folder = Path(a.data).is_dir()
     ref = reference_epoch(a.data, len(ds.x_train), dev, a.reference_steps) * REF_EPOCHS if folder and a.reference_steps else None
     for seed, r in itertools.product(a.seeds, a.recipes or RECIPES):
         if time.perf_counter() - t0 > a.budget_s: break
         try:
             res, out = timed_run(a.data, None if folder else ds, r, dev, reference_fit_s=ref, seed=seed)
-            rows.append(dict(**r, seed=seed, device=name, host=host, graph=res.summary['graph'], reference_fit_s=ref, **out))
-        except Exception as e: rows.append(dict(**r, seed=seed, device=name, error=f'{type(e).__name__}: {e}'))
+            rows.append(dict(**r, seed=seed, **where, graph=res.summary['graph'], reference_fit_s=ref, **out))
+        except Exception as e: rows.append(dict(**r, seed=seed, **where, error=f'{type(e).__name__}: {e}'))
         print(rows[-1], flush=True)
         if a.out: Path(a.out).write_text(json.dumps(rows, indent=1, default=float))
