@@ -7,7 +7,7 @@ Docs: https://randfit-fai.github.io/randfit_fai/data.html.md"""
 # %% auto #0
 __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'corrupt_labels', 'channel_stats', 'randomize_pixels',
            'ImageSet', 'digits', 'synthetic', 'load_folder', 'fashion_mnist', 'check_dataset', 'get_dataset',
-           'TensorDL', 'PadCropFlip', 'CropWhiten', 'RandData', 'show_randomizations']
+           'subsample', 'TensorDL', 'PadCropFlip', 'CropWhiten', 'RandData', 'show_randomizations']
 
 # %% ../nbs/00_data.ipynb #4b85f32c
 from fastai.vision.all import *
@@ -81,6 +81,7 @@ def randomize_pixels(x_train, x_test, how=None, seed:int=0):
 class ImageSet:
     "Train and test images `(N, C, H, W)` as tensors, integer labels, and class names"
     x_train: Tensor; y_train: np.ndarray; x_test: Tensor; y_test: np.ndarray; classes: list; name: str = ''; n_skipped: int = 0
+    train_idx: np.ndarray = None; test_idx: np.ndarray = None  # the images `subsample` kept (None: all)
     @property
     def n_classes(self): return len(self.classes)
 
@@ -221,6 +222,27 @@ def get_dataset(name='digits', size:int=None) -> ImageSet:
                                     "in fastai's layout, or pass the folder path as the dataset") from e
         ds = load_folder(path, size=size); ds.name = name
         return ds
+
+# %% ../nbs/00_data.ipynb #fd21aa68
+def _stratified(y, n, rng):
+    "Sorted indices of `n` items of labels `y`, each class keeping its share (largest remainder), drawn with `rng`"
+    classes, counts = np.unique(y, return_counts=True)
+    share = counts * n / len(y)
+    k = np.floor(share).astype(int)
+    k[np.argsort(-(share - k), kind='stable')[:n - k.sum()]] += 1
+    return np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), m, replace=False) for c, m in zip(classes, k)]))
+
+def subsample(ds:ImageSet, n:int=None, seed:int=0, n_test:int=None) -> ImageSet:
+    "`ds` with `n` training (and `n_test` test) images, stratified by class and drawn from `seed`; None keeps a split whole"
+    for v, what, N in ((n, 'subset', len(ds.y_train)), (n_test, 'test_subset', len(ds.y_test))):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 1 <= v <= N):
+            raise ValueError(f"{what} must be an integer from 1 to the {N:,} {what.split('_')[0].replace('subset', 'training')} images of {ds.name or 'the data'}, got {v!r}")
+    rng = np.random.default_rng(seed)
+    tr = None if n is None else _stratified(np.asarray(ds.y_train), n, rng)
+    te = None if n_test is None else _stratified(np.asarray(ds.y_test), n_test, rng)
+    pick = lambda x, i: x if i is None else x[i]
+    return ImageSet(pick(ds.x_train, tr), pick(np.asarray(ds.y_train), tr), pick(ds.x_test, te), pick(np.asarray(ds.y_test), te),
+                    ds.classes, ds.name, ds.n_skipped, tr, te)
 
 # %% ../nbs/00_data.ipynb #a386dbbf
 class TensorDL(TfmdDL):

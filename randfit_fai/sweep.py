@@ -11,23 +11,26 @@ __all__ = ['PAPER_TABLE1', 'sweep', 'fig1a', 'fig1b', 'fig1c', 'figure_1', 'tabl
 from fastai.vision.all import *
 from fastprogress.fastprogress import progress_bar
 from .data import *
-from .run import run, load_run, _check_args
+from .run import run, load_run, _check_args, _check_bs
 import itertools
 
 # %% ../nbs/05_sweep.ipynb #b1b8c43f
 def sweep(dataset='digits', corrupts=(0., .2, .4, .6, .8, 1.), randomize=(None,), archs=(None,), seeds=(0,),
-          out='randfit_runs/sweep', product:bool=False, data:ImageSet=None, **kwargs) -> pd.DataFrame:
-    "Run the grid (resumably, one run folder per cell) and return one row per run"
+          out='randfit_runs/sweep', product:bool=False, subset:int=None, test_subset:int=None, data:ImageSet=None, **kwargs) -> pd.DataFrame:
+    "Run the grid (resumably, one run folder per cell) and return one row per run; `fitted` says which reached 100 %"
     randomize = [r for r in L(randomize)] or [None]
     cells = [(c, r) for c in corrupts for r in randomize] if product else \
             [(c, None) for c in corrupts] + [(0., r) for r in randomize if r is not None]
     grid = list(itertools.product(L(archs) or [None], cells, L(seeds)))
     for arch, (c, r), _ in grid: _check_args(None if data is not None else dataset, c, kwargs.get('noise', 'zhang'), r, arch,
-                                             kwargs.get('epochs'), kwargs.get('bs'), kwargs.get('lr'), kwargs.get('wd', 0.), 0)
+                                             kwargs.get('epochs'), kwargs.get('bs'), kwargs.get('lr'), kwargs.get('wd', 0.), 0,
+                                             kwargs.get('recipe'), subset, test_subset)
     ds = get_dataset(dataset) if data is None else data
+    _check_bs(kwargs.get('bs'), len(subsample(ds, subset, 0, test_subset).x_train))
     rows = []
     for arch, (c, r), seed in progress_bar(grid, leave=False):
-        res = run(dataset, corrupt=c, randomize=r, arch=arch, seed=seed, data=ds, out=out, resume=True, quiet=True, **kwargs)
+        res = run(dataset, corrupt=c, randomize=r, arch=arch, seed=seed, data=ds, out=out, resume=True, quiet=True,
+                  subset=subset, test_subset=test_subset, **kwargs)
         rows.append({**res.summary, 'path': str(res.path)})
     return pd.DataFrame(rows)
 
@@ -53,17 +56,22 @@ def fig1a(df, arch=None, ax=None):
     ax.set(xlabel='training steps', ylabel='training loss', title=f'(a) {_label(d, arch)}'); ax.legend()
     return ax
 
+def _fitted(df): return df.fitted.astype(bool) if 'fitted' in df else df.fit_epoch.notna()
+
 def _vs_corruption(df, ax, f, ylabel, title, **kw):
-    "One line per arch: `f` of that arch's true-pixel runs grouped by corruption level, against the level"
+    "One line per arch: `f` of that arch's true-pixel runs by corruption level; a level with a run that did not fit is an × on top"
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
     for arch, d in _true_labels(df).groupby('arch'):
-        y = f(d.groupby('corrupt'))
-        if y is not None: ax.plot(y.index, y, 'o-', label=arch)
+        ok = _fitted(d).groupby(d.corrupt).all()
+        y = f(d[d.corrupt.map(ok)].groupby('corrupt'))
+        line, = ax.plot([], [], 'o-', label=arch) if y is None else ax.plot(y.index, y, 'o-', label=arch)
+        if not ok.all(): ax.plot(ok.index[~ok], [1] * (~ok).sum(), 'x', color=line.get_color(), ms=10, clip_on=False,
+                                 transform=ax.get_xaxis_transform(), label=f'{arch}: did not fit')
     ax.set(xlabel='label corruption', ylabel=ylabel, title=f'{title} {_label(df)}', **kw); ax.legend()
     return ax
 
 def _relative_fit(g):
-    "Mean epochs to fit per corruption level, relative to true labels (None without a fitted true-label run)"
+    "Mean epochs to fit per corruption level, relative to true labels (None without true-label runs)"
     e = g.fit_epoch.mean()
     return e / e[0.] if 0. in e.index and e[0.] > 0 else None
 
@@ -100,9 +108,10 @@ PAPER_TABLE1 = pd.DataFrame([
     columns=['arch', 'params', 'random_crop', 'weight_decay', 'corrupt', 'paper_train_acc', 'paper_test_acc'])
 
 def table1(df):
-    "A sweep's runs as the paper's Table 1 (accuracies in %); the paper's numbers beside ours on CIFAR-10"
+    "A sweep's runs as the paper's Table 1 (accuracies in %; `fitted`: reached 100 %); the paper's numbers beside ours on CIFAR-10"
     t = pd.DataFrame(dict(arch=df.arch, params=df.n_params, random_crop=df.augment.astype(bool), weight_decay=df.wd > 0,
-                          corrupt=df.corrupt, train_acc=(100 * df.final_train_acc).round(2), test_acc=(100 * df.final_test_acc).round(2)))
+                          corrupt=df.corrupt, train_acc=(100 * df.final_train_acc).round(2), test_acc=(100 * df.final_test_acc).round(2),
+                          fitted=_fitted(df)))
     t = t[t.corrupt.isin([0., 1.]) & df.randomize.isna()]
     if (df.dataset == 'cifar10').all():
         t = t.merge(PAPER_TABLE1.drop(columns='params'), on=['arch', 'random_crop', 'weight_decay', 'corrupt'], how='left')

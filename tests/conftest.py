@@ -39,3 +39,13 @@ def cifar10_subset(tmp_path_factory):
     dest = tmp_path_factory.mktemp('real')
     subprocess.run([sys.executable, str(tool), str(dest), '--only', 'cifar10', '--per-class', '100'], check=True, capture_output=True)
     return dest / 'cifar10'
+
+
+@pytest.fixture(scope='session')
+def real_root(tmp_path_factory):
+    "Full real CIFAR-10, CIFAR-100 and MNIST in fastai's layouts (`cifar10/`, `cifar100/`, `mnist_png/`), from ../shared"
+    tool = SHARED / 'tools' / 'materialize.py'
+    if not tool.exists(): pytest.skip('../shared (real datasets) is not on this machine')
+    dest = tmp_path_factory.mktemp('full')
+    subprocess.run([sys.executable, str(tool), str(dest)], check=True, capture_output=True)
+    return dest
