@@ -29,7 +29,7 @@ import numpy as np, torch, torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent)); sys.path.insert(0, str(Path(__file__).resolve().parent))
 import randfit_fai
-from randfit_fai.data import ImageSet, RandData, get_dataset, synthetic, _image_files, _cache_file, _load_cache
+from randfit_fai.data import RandData, get_dataset, subsample, synthetic, _image_files, _cache_file, _load_cache
 from randfit_fai.models import create_model
 from randfit_fai.callbacks import DeviceLosses, GraphStep, LeanLearner, Memorize, capture_graph, sgd_update
 from randfit_fai.run import run, recipe_for, sgd, _precision, _use_graph
@@ -40,13 +40,6 @@ REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random lab
 
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
-
-
-def subset(ds, n, seed=0):
-    "A seeded random subset of `n` training images (the test set is kept)"
-    if n is None or n >= len(ds.x_train): return ds
-    i = np.random.default_rng(seed).permutation(len(ds.x_train))[:n]
-    return ImageSet(ds.x_train[i], ds.y_train[i], ds.x_test, ds.y_test, ds.classes, ds.name)
 
 
 def reference_epoch(folder, n_train, dev, steps, bs=128):
@@ -228,9 +221,9 @@ def main():
     folder = Path(a.data) if Path(a.data).is_dir() and not a.epoch_cost else None  # real images: cache parts and reference
     if folder: res['load_cached_parts_s'] = cache_read_parts(folder)
     small = a.quick and not cuda
-    if small: ds = subset(ds, 1000)
+    if small: ds = subsample(ds, min(1000, len(ds.x_train)))
     rd = RandData(ds, corrupt=1.0, seed=0)
-    recipe = dict(recipe_for(tuple(ds.x_train.shape[1:])))
+    recipe = recipe_for(tuple(ds.x_train.shape[1:]), len(ds.x_train), device=dev)
     if small: recipe.update(arch='mlp-1x512', bs=64, lr=0.01, epochs=40)
     if a.epochs: recipe['epochs'] = a.epochs
     res.update(recipe=recipe, n_train=len(ds.x_train), n_test=len(ds.x_test))

@@ -111,13 +111,14 @@ class Projection(Callback):
     order = Memorize.order + 1
     def __init__(self, limit_s:float=600, hint:str='', max_steps:int=12, min_s:float=5.): store_attr()
     def before_fit(self): self.learn.projected_s, self.steps, self.done = None, 0, False
+    def before_epoch(self): self.t0 = None  # stays None in the epochs a resumed fit skips
     def before_train(self): self.t0 = time.perf_counter()
     def after_batch(self):
         if self.done or not self.training or self.dls.device.type == 'cuda': return
         self.steps += 1; dt = time.perf_counter() - self.t0
         if dt >= self.min_s or self.steps in (self.max_steps, len(self.dls.train)): self._project(dt / self.steps * len(self.dls.train))
     def after_epoch(self):
-        if not self.done: self._project(time.perf_counter() - self.t0, eval_done=True)
+        if not self.done and self.t0 is not None: self._project(time.perf_counter() - self.t0, eval_done=True)
     def _project(self, epoch_s, eval_done=False):
         "Print the projection from one epoch's training seconds `epoch_s` (its passes included when `eval_done`)"
         n_tr, n_te = len(self.dls.train.dataset), len(self.dls.valid.dataset)

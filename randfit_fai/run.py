@@ -73,8 +73,9 @@ class RunResult:
         s = self.summary
         fit = (f"fit at epoch {s['fit_epoch']}" if s.get('fitted', s['fit_epoch'] is not None) else
                f"NOT fitted after {s['epochs_run']} epochs of {s.get('steps_per_epoch', '?')} steps — {s.get('hint')}")
+        pct = lambda v: '–' if v is None else f'{v:.1%}'
         return (f"RunResult({s['dataset']}, {s['arch']}, corrupt={s['corrupt']}, randomize={s['randomize']}: "
-                f"train {s['final_train_acc']:.1%}, test {s['final_test_acc']:.1%}, {fit})")
+                f"train {pct(s['final_train_acc'])}, test {pct(s['final_test_acc'])}, {fit})")
 
     def plot(self):
         "Memorization curves: loss and accuracy against epochs"
@@ -135,6 +136,7 @@ def _check_bs(bs, n):
 
 def _hint(s):
     "One line on why a run ended below 100 % train accuracy, and what to try"
+    if s['epochs_run'] == 0: return "training stopped before its first epoch ended"
     if not math.isfinite(s['final_train_loss']): return f"the training loss diverged: try a lower lr than {s['lr']:g}"
     if s['steps_per_epoch'] < MIN_STEPS: return f"only {s['steps_per_epoch']} training steps per epoch: try a smaller bs than {s['bs']}"
     if s['epochs_run'] < s['epochs']: return f"training stopped at epoch {s['epochs_run']} of {s['epochs']}: resume=True continues it"
@@ -167,7 +169,8 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     rdata = RandData(ds, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed)
     model = create_model(r['arch'], ds.n_classes, (shape[0], crop, crop) if crop else shape)
     dls = rdata.dataloaders(bs=r['bs'], val_bs=max(2 * r['bs'], 1024), device=device, channels_last=device.type == 'cuda', augment=augment, crop=crop)
-    hint = f"for minutes instead: a GPU, a subset (subset=2000, or --subset 2000) or a smaller arch than {r['arch']} (e.g. mlp-1x512)"
+    hint = (f"for minutes instead: a GPU{', a subset (e.g. subset=2000, --subset 2000)' if n > 4000 else ''}, "
+            f"or a smaller network than {r['arch']} (e.g. arch='mlp-1x512', --arch mlp-1x512)")
     learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=wd, path=path, model_dir='.',
                         cbs=[DeviceLosses(), Projection(LONG_RUN_S, hint), *([GraphStep()] if graph else []), *L(cbs)])
     precision = _precision(learn, device)
@@ -182,11 +185,12 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
             if paper: learn.fit(r['epochs'], r['lr'], wd=wd, cbs=ParamScheduler({'lr': paper_lr(r['lr'], r['epochs'])}), start_epoch=start)
             else: learn.fit_one_cycle(r['epochs'], r['lr'], wd=wd, start_epoch=start)
     m = learn.memorize
-    h, last = m.history, m.history.iloc[-1]
+    h = m.history
+    last = h.iloc[-1] if len(h) else dict(epoch=0, train_acc=None, train_loss=None, test_acc=None)  # stopped within its first epoch
     summary = dict(dataset=ds.name, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed, recipe=recipe or 'default', **r,
                    wd=wd, augment=augment, fitted=m.fit_epoch is not None, fit_epoch=m.fit_epoch, fit_time_s=m.fit_time,
-                   epochs_run=int(last.epoch), steps_per_epoch=len(dls.train), final_train_acc=float(last.train_acc),
-                   final_train_loss=float(last.train_loss), final_test_acc=float(last.test_acc), corrupt_frac_realized=m.corrupt_frac,
+                   epochs_run=int(last['epoch']), steps_per_epoch=len(dls.train), **{f'final_{k}': None if last[k] is None else float(last[k])
+                   for k in ('train_acc', 'train_loss', 'test_acc')}, corrupt_frac_realized=m.corrupt_frac,
                    n_train=rdata.n_train, n_test=rdata.n_test, subset=subset, test_subset=test_subset, subset_sha1=_subset_hash(ds),
                    n_classes=ds.n_classes, n_skipped=ds.n_skipped, n_params=count_params(model),
                    device=str(torch.cuda.get_device_name(device) if device.type == 'cuda' else device), precision=precision, graph=graph,
@@ -196,7 +200,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     if first_fit: np.save(path / 'first_fit_epoch.npy', m.first_fit_epoch.numpy().astype(np.int16))
     res = RunResult(h, summary, path)
     (path / 'summary.json').write_text(json.dumps(summary, indent=2))
-    fig = res.plot(); fig.savefig(path / 'curves.png', dpi=90); plt.close(fig)
+    if len(h): fig = res.plot(); fig.savefig(path / 'curves.png', dpi=90); plt.close(fig)
     (path / 'checkpoint.pth').unlink(missing_ok=True)
     learn.remove_cbs(list(learn.cbs))  # callbacks hold the Learner: without them it and its (GPU) memory go when run() returns
     return res
@@ -210,7 +214,7 @@ def load_run(path) -> RunResult:
 def results_table(results):
     "One line per run: train and test accuracy (%), whether and when (epoch, seconds) it reached 100 % train accuracy"
     return pd.DataFrame([dict(run=r.path.name, corrupt=r.summary['corrupt'], randomize=r.summary['randomize'] or '-',
-                              train_acc=f"{r.summary['final_train_acc']:.1%}", test_acc=f"{r.summary['final_test_acc']:.1%}",
+                              **{k: '–' if r.summary[f'final_{k}'] is None else f"{r.summary[f'final_{k}']:.1%}" for k in ('train_acc', 'test_acc')},
                               changed_labels=f"{r.summary['corrupt_frac_realized']:.1%}",
                               fitted='yes' if r.summary['fit_epoch'] is not None else 'NO', fit_epoch=r.summary['fit_epoch'] or '-',
                               fit_s=f"{r.summary['fit_time_s']:.1f}" if r.summary['fit_time_s'] is not None else '-') for r in results])
