@@ -46,6 +46,7 @@ class Memorize(Callback):
         dl = self.dls.train  # the training items as they are: no shuffling, dropping or training-only augmentation
         self.eval_dl = dl.new(shuffle=False, drop_last=False, bs=max(2 * dl.bs, self.dls.valid.bs), after_batch=Pipeline([t for t in dl.after_batch.fs if t.split_idx != 0]))
         self.rows, self.fit_epoch, self.fit_time, self.steps, self.start = [], None, None, 0, time.perf_counter()
+        self.diverged = False
         self.first_fit_epoch = torch.full((self.data.n_train,), -1) if self.first_fit else None
         if getattr(self, 'resume_state', None): self.load_state(self.resume_state)
 
@@ -96,6 +97,12 @@ class Memorize(Callback):
                    memorized=mean(ok[c]), true_label_kept=mean(pred[c] == self.y_clean[c]), time_s=t,
                    train_s=self.train_s, test_s=self.test_s, memorize_s=time.perf_counter() - t0)
         self.rows.append(row)
+        if not math.isfinite(row['train_loss']):  # diverged: no checkpoint of these weights; stop instead of training on NaN
+            self.diverged = True
+            if self.fname is not None: self.history.to_csv(self.fname, index=False)
+            print(f"randfit: the training loss is {row['train_loss']} after epoch {self.epoch + 1}: training diverged and was stopped "
+                  "(try a lower learning rate)", flush=True)
+            raise CancelFitException()
         if self.first_fit: self.first_fit_epoch[ok & (self.first_fit_epoch < 0)] = self.epoch + 1
         if row['train_acc'] == 1. and self.fit_epoch is None: self.fit_epoch, self.fit_time = self.epoch + 1, t
         if hasattr(self.learn, 'checkpoint'): self.learn.checkpoint.save()  # before the CSV: it never holds a row the checkpoint lacks

@@ -77,10 +77,10 @@ def alexnet(n_classes:int=10, image_shape=(3, 28, 28)):
 # %% ../nbs/01_models.ipynb #2d9bd230
 def create_model(arch:str, n_classes:int, image_shape=(3, 32, 32)):
     "The `nn.Module` named `arch` for `n_classes` classes and inputs of `image_shape`"
-    c = image_shape[0]
-    if m := re.fullmatch(r'wrn-(\d+)-(\d+)(?:-drop([0-9.]+))?(-nobn)?', arch):
+    c, arch = image_shape[0], str(arch)
+    if (m := re.fullmatch(r'wrn-(\d+)-(\d+)(?:-drop([0-9.]+))?(-nobn)?', arch)) and int(m[2]) >= 1 and float(m[3] or 0) < 1:
         return wrn(int(m[1]), int(m[2]), n_classes, c, float(m[3] or 0), bn=not m[4])
-    if m := re.fullmatch(r'mlp-(\d+)x(\d+)', arch): return mlp(math.prod(image_shape), n_classes, int(m[2]), int(m[1]))
+    if (m := re.fullmatch(r'mlp-(\d+)x(\d+)', arch)) and int(m[2]) >= 1: return mlp(math.prod(image_shape), n_classes, int(m[2]), int(m[1]))
     if arch in ('inception', 'inception-nobn'): return inception(n_classes, c, bn=arch == 'inception')
     if arch == 'alexnet': return alexnet(n_classes, image_shape)
-    raise ValueError(f"unknown arch {arch!r}; use wrn-D-K[-dropP][-nobn], mlp-NxW, inception, inception-nobn or alexnet")
+    raise ValueError(f"unknown arch {arch!r}; use wrn-D-K[-dropP][-nobn] (K >= 1, P < 1), mlp-NxW (W >= 1), inception, inception-nobn or alexnet")

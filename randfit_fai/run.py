@@ -50,18 +50,26 @@ def paper_lr(lr:float, n_epoch:int, decay:float=0.95):
 def _check_int(v, what, lo=1):
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo: raise ValueError(f"{what} must be an integer >= {lo}, got {v!r}")
 
-def _check_args(dataset, corrupt, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe=None, subset=None, test_subset=None):
+def _check_args(dataset, corrupt, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe=None, subset=None, test_subset=None,
+                seed=0, name=None, device=None, size=None):
     "Raise a clear error for the first bad argument"
     from randfit_fai.data import _check_p, _check_choice, NOISES, RANDOMIZATIONS
     _check_p(corrupt); _check_choice(noise, NOISES, 'noise'); _check_choice(randomize, RANDOMIZATIONS, 'randomize')
     _check_choice(recipe, (None, 'paper'), 'recipe')
     if epochs is not None: _check_int(epochs, 'epochs')
-    for v, what in ((bs, 'bs'), (subset, 'subset'), (test_subset, 'test_subset')):
+    for v, what in ((bs, 'bs'), (subset, 'subset'), (test_subset, 'test_subset'), (size, 'size')):
         if v is not None: _check_int(v, what)
-    _check_int(patience, 'patience', 0)
+    _check_int(patience, 'patience', 0); _check_int(seed, 'seed', 0)
+    if seed >= 2**32: raise ValueError(f"seed must be below 2**32, got {seed!r}")
     for v, what in ((lr, 'lr'), (wd, 'wd')):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real) or not (v > 0 or (what == 'wd' and v == 0))):
-            raise ValueError(f"{what} must be a positive number, got {v!r}")
+        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or not (v > 0 or (what == 'wd' and v == 0))):
+            raise ValueError(f"{what} must be a finite positive number, got {v!r}")
+    if name is not None and (not isinstance(name, str) or name in ('', '.', '..') or Path(name).name != name or os.sep in name or '/' in name):
+        raise ValueError(f"name must be a plain folder name (no path), got {name!r}")
+    if device is not None:
+        try: dev = torch.device(device)
+        except (RuntimeError, TypeError) as e: raise ValueError(f"unknown device {device!r}") from e
+        if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device={device!r}, but no CUDA GPU is available here")
     if arch is not None: create_model(arch, 2, (1, 8, 8))
     if dataset is not None: check_dataset(dataset)
 
@@ -148,7 +156,11 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
         device=None, graph:bool=None, size:int=None, subset:int=None, test_subset:int=None, data:ImageSet=None, cbs=None,
         quiet:bool=False) -> RunResult:
     "Train `arch` on `dataset` with labels corrupted (`corrupt`, `noise`) and pixels randomized (`randomize`); record memorization"
-    _check_args(dataset if data is None else None, corrupt, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe, subset, test_subset)
+    _check_args(dataset if data is None else None, corrupt, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe, subset, test_subset,
+                seed, name, device, size)
+    num = lambda f, v: None if v is None else f(v)  # numpy numbers as the Python numbers they are (summary.json holds them)
+    corrupt, lr, wd = float(corrupt), num(float, lr), float(wd)
+    epochs, bs, seed, patience, subset, test_subset = (num(int, v) for v in (epochs, bs, seed, patience, subset, test_subset))
     device = default_device() if device is None else torch.device(device)
     ds = get_dataset(dataset, size=size) if data is None else data
     if subset is not None or test_subset is not None: ds = subsample(ds, subset, seed, test_subset)
@@ -188,7 +200,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     h = m.history
     last = h.iloc[-1] if len(h) else dict(epoch=0, train_acc=None, train_loss=None, test_acc=None)  # stopped within its first epoch
     summary = dict(dataset=ds.name, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed, recipe=recipe or 'default', **r,
-                   wd=wd, augment=augment, fitted=m.fit_epoch is not None, fit_epoch=m.fit_epoch, fit_time_s=m.fit_time,
+                   wd=wd, augment=augment, fitted=m.fit_epoch is not None, diverged=m.diverged, fit_epoch=m.fit_epoch, fit_time_s=m.fit_time,
                    epochs_run=int(last['epoch']), steps_per_epoch=len(dls.train), **{f'final_{k}': None if last[k] is None else float(last[k])
                    for k in ('train_acc', 'train_loss', 'test_acc')}, corrupt_frac_realized=m.corrupt_frac,
                    n_train=rdata.n_train, n_test=rdata.n_test, subset=subset, test_subset=test_subset, subset_sha1=_subset_hash(ds),
@@ -201,7 +213,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     res = RunResult(h, summary, path)
     (path / 'summary.json').write_text(json.dumps(summary, indent=2))
     if len(h): fig = res.plot(); fig.savefig(path / 'curves.png', dpi=90); plt.close(fig)
-    (path / 'checkpoint.pth').unlink(missing_ok=True)
+    if not m.diverged: (path / 'checkpoint.pth').unlink(missing_ok=True)  # a diverged run keeps its last good epoch's
     learn.remove_cbs(list(learn.cbs))  # callbacks hold the Learner: without them it and its (GPU) memory go when run() returns
     return res
 
@@ -248,7 +260,8 @@ def randfit(
     "Train a network on true and randomized labels and report how well it memorizes (Zhang et al. 2017)"
     corrupts = [0., 1.] if corrupt is None else corrupt
     try:
-        for c in corrupts: _check_args(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe, subset, test_subset)
+        for c in corrupts: _check_args(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe, subset, test_subset,
+                                       seed, None, device, size)
         data = get_dataset(dataset, size=size)
         _check_bs(bs, len(subsample(data, subset, seed, test_subset).x_train))
     except (ValueError, FileNotFoundError) as e: raise CliError(str(e)) from e  # a message, not a traceback

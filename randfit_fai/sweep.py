@@ -22,9 +22,9 @@ def sweep(dataset='digits', corrupts=(0., .2, .4, .6, .8, 1.), randomize=(None,)
     cells = [(c, r) for c in corrupts for r in randomize] if product else \
             [(c, None) for c in corrupts] + [(0., r) for r in randomize if r is not None]
     grid = list(itertools.product(L(archs) or [None], cells, L(seeds)))
-    for arch, (c, r), _ in grid: _check_args(None if data is not None else dataset, c, kwargs.get('noise', 'zhang'), r, arch,
+    for arch, (c, r), seed in grid: _check_args(None if data is not None else dataset, c, kwargs.get('noise', 'zhang'), r, arch,
                                              kwargs.get('epochs'), kwargs.get('bs'), kwargs.get('lr'), kwargs.get('wd', 0.), 0,
-                                             kwargs.get('recipe'), subset, test_subset)
+                                             kwargs.get('recipe'), subset, test_subset, seed, None, kwargs.get('device'), kwargs.get('size'))
     ds = get_dataset(dataset) if data is None else data
     _check_bs(kwargs.get('bs'), len(subsample(ds, subset, 0, test_subset).x_train))
     rows = []

@@ -113,3 +113,31 @@ def test_full_cifar_fits_with_defaults_on_gpu(real_root, tmp_path, name):
     s = r.summary
     chance = 1 / s['n_classes']
     assert s['fitted'] and abs(s['final_test_acc'] - chance) <= 3 * np.sqrt(chance * (1 - chance) / s['n_test']), repr(r)
+
+
+def test_divergence_stops_the_run(tmp_path, capsys):
+    r = run('digits', corrupt=1.0, lr=1e6, epochs=5, out=tmp_path, quiet=True)
+    s = r.summary
+    assert s['diverged'] and not s['fitted'] and s['epochs_run'] < 5 and 'lower lr' in s['hint']
+    assert 'diverged and was stopped' in capsys.readouterr().out
+
+
+def test_numpy_numbers_are_accepted_and_saved(tmp_path):
+    r = run('digits', corrupt=np.float32(0.5), epochs=np.int64(1), seed=np.int64(3), lr=np.float64(0.05), out=tmp_path, quiet=True)
+    s = json.loads((r.path / 'summary.json').read_text())
+    assert (s['corrupt'], s['epochs'], s['seed'], s['lr']) == (0.5, 1, 3, 0.05)
+
+
+@pytest.mark.parametrize('kw,msg', [(dict(name='../outside'), 'name'), (dict(name='/abs'), 'name'), (dict(seed=-1), 'seed'),
+    (dict(lr=float('inf')), 'lr'), (dict(arch='mlp-1x0'), 'mlp-1x0'), (dict(arch='wrn-16-0'), 'wrn-16-0'), (dict(size=0), 'size')])
+def test_more_bad_input_writes_nothing(tmp_path, kw, msg):
+    with pytest.raises(ValueError, match=msg): run('digits', out=tmp_path / 'runs', quiet=True, **kw)
+    assert not (tmp_path / 'runs').exists() and not (tmp_path / 'outside').exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the message where there is no GPU')
+def test_cuda_without_gpu_is_refused_up_front(tmp_path):
+    with pytest.raises(ValueError, match='no CUDA GPU'): run('digits', device='cuda', out=tmp_path / 'runs', quiet=True)
+    assert not (tmp_path / 'runs').exists()
+    cli = subprocess.run(['randfit', '--device', 'cuda', '--out', str(tmp_path / 'cli')], capture_output=True, text=True)
+    assert cli.returncode != 0 and 'no CUDA GPU' in cli.stderr and 'Traceback' not in cli.stderr
