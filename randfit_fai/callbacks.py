@@ -137,13 +137,23 @@ class Projection(Callback):
 
 # %% ../nbs/02_callbacks.ipynb #4cd41a4b
 def _rng_state(dl):
-    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
+    "Every random generator's state, as tensors and plain Python values (loadable with `weights_only=True`)"
+    name, keys, *rest = np.random.get_state()
+    return dict(python=random.getstate(), numpy=(name, torch.from_numpy(keys.astype(np.int64)), *rest), torch=torch.get_rng_state(),
                 cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None, dl=dl.rng.getstate())
 
 def _set_rng_state(d, dl):
-    random.setstate(d['python']); np.random.set_state(d['numpy']); torch.set_rng_state(d['torch'])
+    name, keys, *rest = d['numpy']
+    random.setstate(d['python']); np.random.set_state((name, keys.numpy().astype(np.uint32), *rest)); torch.set_rng_state(d['torch'])
     if d['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(d['cuda'])
     dl.rng.setstate(d['dl'])
+
+def _py(o):
+    "`o` with numpy scalars (fastai's schedulers set some hyper-parameters as numpy floats) made Python numbers"
+    if isinstance(o, np.generic): return o.item()
+    if isinstance(o, dict): return {k: _py(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return type(o)(_py(v) for v in o)
+    return o
 
 class Checkpoint(Callback):
     "Save model, optimizer, random state and memorization record to `fname` after every epoch, atomically"
@@ -156,8 +166,8 @@ class Checkpoint(Callback):
     def save(self):
         "Write the checkpoint for the epoch that just ended"
         m = getattr(self.learn, 'memorize', None)
-        d = dict(epoch=self.epoch + 1, model=self.learn.model.state_dict(), opt=self.learn.opt.state_dict(), rng=_rng_state(self.dls.train),
-                 memorize=m.state() if m is not None else None, labels_hash=self.labels_hash)
+        d = dict(epoch=self.epoch + 1, model=self.learn.model.state_dict(), opt=_py(self.learn.opt.state_dict()), rng=_rng_state(self.dls.train),
+                 memorize=_py(m.state()) if m is not None else None, labels_hash=self.labels_hash)
         tmp = self.fname.with_suffix(f'.tmp{os.getpid()}')
         torch.save(d, tmp); os.replace(tmp, self.fname)
 
@@ -165,7 +175,10 @@ class Checkpoint(Callback):
         "Restore `learn` from the checkpoint, if there is one; returns the number of completed epochs"
         self.start = 0
         if not self.fname.exists(): return 0
-        d = torch.load(self.fname, weights_only=False, map_location='cpu')
+        try: d = torch.load(self.fname, weights_only=True, map_location='cpu')  # tensors and plain values only: nothing in it can run code
+        except Exception as e:
+            raise RuntimeError(f"{self.fname} is not a checkpoint randfit_fai can read safely ({type(e).__name__}): it is damaged, or "
+                               "was not written by randfit_fai; delete it to train this run from the start") from None
         if d['labels_hash'] != self.labels_hash: raise RuntimeError(f"{self.fname} was written for different labels; not resuming")
         learn.model.load_state_dict(d['model'])
         learn.create_opt(); learn.opt.load_state_dict(d['opt'])

@@ -132,7 +132,7 @@ def _decode(fn, size=None):
 
 def _cache_file(path, files, size):
     "Where the decoded tensors of `files` (relative to `path`) go: keyed on names, sizes and times"
-    h = hashlib.sha1(f'v2 {size}'.encode())
+    h = hashlib.sha1(f'v3 {size}'.encode())
     for f in files:
         st = os.stat(os.path.join(path, f)); h.update(f'{f} {st.st_size} {st.st_mtime_ns}\n'.encode())
     d = path / '.randfit_cache'
@@ -141,10 +141,11 @@ def _cache_file(path, files, size):
     return d / f'{h.hexdigest()}.pt'
 
 def _load_cache(fn):
-    "The cached `ImageSet` fields in `fn`, or None if it is missing or does not load"
+    "The cached `ImageSet` fields in `fn`, or None if it is missing or does not load (as tensors only: nothing in it can run code)"
     if not fn.exists(): return None
     try:
-        d = torch.load(fn, weights_only=False)
+        d = torch.load(fn, weights_only=True)
+        d.update(y_train=d['y_train'].numpy(), y_test=d['y_test'].numpy())
         return d if {'x_train', 'y_train', 'x_test', 'y_test', 'classes'} <= set(d) else None
     except Exception: return None
 
@@ -179,7 +180,7 @@ def load_folder(path, size:int=None):
                  classes=classes, n_skipped=len(files) - len(ok))
         cfn.parent.mkdir(parents=True, exist_ok=True)
         tmp = cfn.with_suffix(f'.tmp{os.getpid()}')
-        torch.save(d, tmp); os.replace(tmp, cfn)
+        torch.save({**d, 'y_train': torch.from_numpy(d['y_train']), 'y_test': torch.from_numpy(d['y_test'])}, tmp); os.replace(tmp, cfn)
     return ImageSet(d['x_train'], d['y_train'], d['x_test'], d['y_test'], d['classes'], path.name, d.get('n_skipped', 0))
 
 # %% ../nbs/00_data.ipynb #4e655b22

@@ -181,8 +181,9 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     rdata = RandData(ds, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed)
     model = create_model(r['arch'], ds.n_classes, (shape[0], crop, crop) if crop else shape)
     dls = rdata.dataloaders(bs=r['bs'], val_bs=max(2 * r['bs'], 1024), device=device, channels_last=device.type == 'cuda', augment=augment, crop=crop)
-    hint = (f"for minutes instead: a GPU{', a subset (e.g. subset=2000, --subset 2000)' if n > 4000 else ''}, "
-            f"or a smaller network than {r['arch']} (e.g. arch='mlp-1x512', --arch mlp-1x512)")
+    hint = ['a GPU'] + [f'a subset (e.g. subset=2000, --subset 2000)'] * (n > 4000) + \
+           [f"a smaller network than {r['arch']} (e.g. arch='mlp-1x512', --arch mlp-1x512)"] * (family(r['arch']) != 'mlp')
+    hint = 'for minutes instead: ' + ', or '.join(hint)
     learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=wd, path=path, model_dir='.',
                         cbs=[DeviceLosses(), Projection(LONG_RUN_S, hint), *([GraphStep()] if graph else []), *L(cbs)])
     precision = _precision(learn, device)

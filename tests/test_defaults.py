@@ -61,7 +61,7 @@ def test_long_run_warning_and_cli(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(RUN, 'LONG_RUN_S', 1e-3)
     r = run('digits', corrupt=1.0, epochs=2, out=tmp_path, quiet=True)
     said = [l for l in capsys.readouterr().out.splitlines() if l.startswith('randfit:')]
-    assert len(said) == 1 and 'projected' in said[0] and 'subset' in said[0], said
+    assert len(said) == 1 and 'projected' in said[0] and 'a GPU' in said[0], said
     assert 0 < r.summary['projected_s'] < 600
     monkeypatch.setattr(RUN, 'LONG_RUN_S', 600)
     run('digits', corrupt=1.0, epochs=2, out=tmp_path, quiet=True)

@@ -1,6 +1,6 @@
 "A run killed with SIGKILL at several points resumes to the same labels and history as an uninterrupted run"
 import json, os, signal, subprocess, sys, time
-import pandas as pd
+import pandas as pd, pytest
 from randfit_fai.run import run
 
 SCRIPT = ("import sys; from randfit_fai.run import run; "
@@ -33,3 +33,38 @@ def test_resume_after_sigkill(tmp_path):
     h = pd.read_csv(out / 'r' / 'history.csv')
     cols = [c for c in h.columns if not c.endswith('_s')]  # all but the timings
     assert len(h) == 30 and (h[cols].values == ref.history[cols].values).all(), 'the resumed run trains exactly as the uninterrupted one'
+
+
+class Plant:
+    "A pickle that would write `marker` when unpickled by a loader that runs code"
+    def __init__(self, marker): self.marker = str(marker)
+    def __reduce__(self): return (open, (self.marker, 'w'))
+
+
+def test_a_planted_checkpoint_is_refused_not_executed(tmp_path):
+    import torch
+    from randfit_fai.run import run
+    folder = tmp_path / 'runs' / 'planted'; folder.mkdir(parents=True)
+    torch.save({'epoch': 1, 'model': Plant(tmp_path / 'pwned')}, folder / 'checkpoint.pth')
+    with pytest.raises(RuntimeError, match='checkpoint.pth is not a checkpoint randfit_fai can read safely'):
+        run('digits', corrupt=1.0, epochs=2, name='planted', resume=True, out=tmp_path / 'runs', quiet=True)
+    assert not (tmp_path / 'pwned').exists()
+
+
+def test_a_planted_image_cache_is_rebuilt_not_executed(tmp_path):
+    import torch
+    from PIL import Image
+    from randfit_fai.data import load_folder, synthetic, _image_files, _cache_file
+    src = synthetic(n_train=40, n_test=10, n_classes=4, shape=(3, 8, 8))
+    for split, xs, ys in (('train', src.x_train, src.y_train), ('test', src.x_test, src.y_test)):
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            d = tmp_path / 'data' / split / src.classes[y]; d.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(x.permute(1, 2, 0).numpy()).save(d / f'{i}.png')
+    root = tmp_path / 'data'
+    cache = _cache_file(root, _image_files(root), None)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({'x_train': Plant(tmp_path / 'pwned')}, cache)
+    ds = load_folder(root)
+    assert not (tmp_path / 'pwned').exists()
+    as_set = lambda xs, ys: {(x.numpy().tobytes(), int(y)) for x, y in zip(xs, ys)}
+    assert as_set(ds.x_train, ds.y_train) == as_set(src.x_train, src.y_train), 'decoded again from the images'
