@@ -48,7 +48,9 @@ class Memorize(Callback):
         self.rows, self.fit_epoch, self.fit_time, self.steps, self.start = [], None, None, 0, time.perf_counter()
         self.diverged = False
         self.first_fit_epoch = torch.full((self.data.n_train,), -1) if self.first_fit else None
-        if getattr(self, 'resume_state', None): self.load_state(self.resume_state)
+        if getattr(self, 'resume_state', None):
+            self.load_state(self.resume_state)
+            if self._stops(self.start_epoch - 1): raise CancelFitException()  # it had stopped before its run could be summed up
 
     _state = 'rows,fit_epoch,fit_time,steps,first_fit_epoch,start_epoch'
     def state(self):
@@ -99,15 +101,21 @@ class Memorize(Callback):
         self.rows.append(row)
         if not math.isfinite(row['train_loss']):  # diverged: no checkpoint of these weights; stop instead of training on NaN
             self.diverged = True
-            if self.fname is not None: self.history.to_csv(self.fname, index=False)
+            if self.fname is not None: self._write_history()
             print(f"randfit: the training loss is {row['train_loss']} after epoch {self.epoch + 1}: training diverged and was stopped "
                   "(try a lower learning rate)", flush=True)
             raise CancelFitException()
         if self.first_fit: self.first_fit_epoch[ok & (self.first_fit_epoch < 0)] = self.epoch + 1
         if row['train_acc'] == 1. and self.fit_epoch is None: self.fit_epoch, self.fit_time = self.epoch + 1, t
         if hasattr(self.learn, 'checkpoint'): self.learn.checkpoint.save()  # before the CSV: it never holds a row the checkpoint lacks
-        if self.fname is not None: self.history.to_csv(self.fname, index=False)
-        if self.stop_at_fit and self.fit_epoch is not None and self.epoch + 1 >= self.fit_epoch + self.patience: raise CancelFitException()
+        if self.fname is not None: self._write_history()
+        if self._stops(self.epoch): raise CancelFitException()
+
+    def _stops(self, epoch): return self.stop_at_fit and self.fit_epoch is not None and epoch + 1 >= self.fit_epoch + self.patience
+    def _write_history(self):
+        "history.csv, replaced atomically"
+        tmp = self.fname.with_suffix(f'.tmp{os.getpid()}')
+        self.history.to_csv(tmp, index=False); os.replace(tmp, self.fname)
 
     @property
     def history(self): return pd.DataFrame(self.rows)

@@ -193,10 +193,9 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     learn.add_cb(ckpt)
     start = ckpt.load(learn) if resume else 0
     ctx = learn.no_bar() if quiet or not (in_notebook() or sys.stdout.isatty()) else contextlib.nullcontext()
-    with ctx, learn.no_logging():
-        if start < r['epochs']:
-            if paper: learn.fit(r['epochs'], r['lr'], wd=wd, cbs=ParamScheduler({'lr': paper_lr(r['lr'], r['epochs'])}), start_epoch=start)
-            else: learn.fit_one_cycle(r['epochs'], r['lr'], wd=wd, start_epoch=start)
+    with ctx, learn.no_logging():  # a resumed run whose training had ended skips every epoch: its record comes from the checkpoint
+        if paper: learn.fit(r['epochs'], r['lr'], wd=wd, cbs=ParamScheduler({'lr': paper_lr(r['lr'], r['epochs'])}), start_epoch=start)
+        else: learn.fit_one_cycle(r['epochs'], r['lr'], wd=wd, start_epoch=start)
     m = learn.memorize
     h = m.history
     last = h.iloc[-1] if len(h) else dict(epoch=0, train_acc=None, train_loss=None, test_acc=None)  # stopped within its first epoch
@@ -207,7 +206,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
                    n_train=rdata.n_train, n_test=rdata.n_test, subset=subset, test_subset=test_subset, subset_sha1=_subset_hash(ds),
                    n_classes=ds.n_classes, n_skipped=ds.n_skipped, n_params=count_params(model),
                    device=str(torch.cuda.get_device_name(device) if device.type == 'cuda' else device), precision=precision, graph=graph,
-                   projected_s=learn.projected_s, labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__,
+                   projected_s=getattr(learn, 'projected_s', None), labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__,
                    version=randfit_fai.__version__)
     summary['hint'] = None if summary['fitted'] else _hint(summary)
     if first_fit: np.save(path / 'first_fit_epoch.npy', m.first_fit_epoch.numpy().astype(np.int16))
@@ -266,9 +265,12 @@ def randfit(
         data = get_dataset(dataset, size=size)
         _check_bs(bs, len(subsample(data, subset, seed, test_subset).x_train))
     except (ValueError, FileNotFoundError) as e: raise CliError(str(e)) from e  # a message, not a traceback
-    results = [run(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, augment, recipe, seed, not full, patience, first_fit,
-                   resume, out, overwrite=overwrite, device=device, graph=False if eager else None, subset=subset,
-                   test_subset=test_subset, data=data) for c in corrupts]
+    try: results = [run(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, augment, recipe, seed, not full, patience, first_fit,
+                        resume, out, overwrite=overwrite, device=device, graph=False if eager else None, subset=subset,
+                        test_subset=test_subset, data=data) for c in corrupts]
+    except KeyboardInterrupt:  # one line, not a traceback: the last finished epoch is checkpointed
+        print(f"\nrandfit: interrupted; the same command with --resume continues from the last finished epoch", file=sys.stderr)
+        sys.exit(130)
     print(results_table(results).to_string(index=False))
     for r in results:
         if r.summary['hint']: print(f"{r.path.name} did not reach 100 % train accuracy: {r.summary['hint']}")

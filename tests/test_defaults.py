@@ -141,3 +141,14 @@ def test_cuda_without_gpu_is_refused_up_front(tmp_path):
     assert not (tmp_path / 'runs').exists()
     cli = subprocess.run(['randfit', '--device', 'cuda', '--out', str(tmp_path / 'cli')], capture_output=True, text=True)
     assert cli.returncode != 0 and 'no CUDA GPU' in cli.stderr and 'Traceback' not in cli.stderr
+
+
+def test_ctrl_c_in_the_cli_says_how_to_resume(tmp_path):
+    import signal
+    p = subprocess.Popen(['randfit', '--corrupt', '1', '--out', str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    hist = tmp_path / 'digits-mlp-1x512-p1-s0' / 'history.csv'
+    t0 = time.time()
+    while not hist.exists() and time.time() - t0 < 120: time.sleep(0.05)
+    p.send_signal(signal.SIGINT); out, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and 'Traceback' not in err and err.strip().splitlines()[-1].startswith('randfit: interrupted'), err
+    assert '--resume' in err

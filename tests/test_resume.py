@@ -68,3 +68,20 @@ def test_a_planted_image_cache_is_rebuilt_not_executed(tmp_path):
     assert not (tmp_path / 'pwned').exists()
     as_set = lambda xs, ys: {(x.numpy().tobytes(), int(y)) for x, y in zip(xs, ys)}
     assert as_set(ds.x_train, ds.y_train) == as_set(src.x_train, src.y_train), 'decoded again from the images'
+
+
+@pytest.mark.parametrize('stop_at_fit', [True, False])
+def test_a_run_stopped_after_its_last_checkpoint_resumes_to_the_same_result(tmp_path, stop_at_fit):
+    "Killed after training ended but before summary.json: resuming trains no further and returns the uninterrupted result"
+    from fastai.vision.all import Callback
+    class LostBeforeSummary(Callback):
+        order = 100
+        def after_fit(self): raise KeyboardInterrupt('lost before the summary')
+    kw = dict(corrupt=1.0, epochs=6 if not stop_at_fit else 100, stop_at_fit=stop_at_fit, quiet=True, out=tmp_path)
+    whole = run('digits', name='whole', **kw)
+    with pytest.raises(KeyboardInterrupt): run('digits', name='cut', cbs=LostBeforeSummary(), **kw)
+    assert (tmp_path / 'cut' / 'checkpoint.pth').exists() and not (tmp_path / 'cut' / 'summary.json').exists()
+    resumed = run('digits', name='cut', resume=True, **kw)
+    cols = [c for c in whole.history.columns if not c.endswith('_s')]
+    assert resumed.history[cols].equals(whole.history[cols]) and resumed.summary['fit_epoch'] == whole.summary['fit_epoch']
+    assert not list((tmp_path / 'cut').glob('*.tmp*'))
