@@ -130,8 +130,13 @@ class Projection(Callback):
     def before_train(self): self.t0 = time.perf_counter()
     def after_batch(self):
         if self.done or not self.training or self.dls.device.type == 'cuda': return
-        self.steps += 1; dt = time.perf_counter() - self.t0
-        if dt >= self.min_s or self.steps in (self.max_steps, len(self.dls.train)): self._project(dt / self.steps * len(self.dls.train))
+        self.steps += 1; now, n = time.perf_counter(), len(self.dls.train)
+        if self.steps == 1:  # the first step warms up: the ones after it are timed, unless it alone is long
+            self.t1 = now
+            if now - self.t0 >= 4 * self.min_s or n == 1: self._project((now - self.t0) * n)
+            return
+        k, dt = self.steps - 1, now - self.t1
+        if dt >= self.min_s or k == self.max_steps or self.steps == n: self._project(dt / k * n)
     def after_epoch(self):
         if not self.done and self.t0 is not None: self._project(time.perf_counter() - self.t0, eval_done=True)
     def _project(self, epoch_s, eval_done=False):
