@@ -31,21 +31,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason='cuda: needs a CUDA GPU'))
 
 
-@pytest.fixture(scope='session')
-def cifar10_subset(tmp_path_factory):
-    "Real CIFAR-10 (100 train / 20 test images per class) in fastai's layout, from ../shared"
+def materialize(tmp_path_factory, *args):
+    "A folder where ../shared's tool wrote real data sets in fastai's layouts (`args` passed to it); skips without ../shared"
     tool = SHARED / 'tools' / 'materialize.py'
     if not tool.exists(): pytest.skip('../shared (real datasets) is not on this machine')
     dest = tmp_path_factory.mktemp('real')
-    subprocess.run([sys.executable, str(tool), str(dest), '--only', 'cifar10', '--per-class', '100'], check=True, capture_output=True)
-    return dest / 'cifar10'
+    subprocess.run([sys.executable, str(tool), str(dest), *args], check=True, capture_output=True)
+    return dest
+
+
+@pytest.fixture(scope='session')
+def cifar10_subset(tmp_path_factory):
+    "Real CIFAR-10 (100 train / 20 test images per class) in fastai's layout, from ../shared"
+    return materialize(tmp_path_factory, '--only', 'cifar10', '--per-class', '100') / 'cifar10'
 
 
 @pytest.fixture(scope='session')
 def real_root(tmp_path_factory):
     "Full real CIFAR-10, CIFAR-100 and MNIST in fastai's layouts (`cifar10/`, `cifar100/`, `mnist_png/`), from ../shared"
-    tool = SHARED / 'tools' / 'materialize.py'
-    if not tool.exists(): pytest.skip('../shared (real datasets) is not on this machine')
-    dest = tmp_path_factory.mktemp('full')
-    subprocess.run([sys.executable, str(tool), str(dest)], check=True, capture_output=True)
-    return dest
+    return materialize(tmp_path_factory)
