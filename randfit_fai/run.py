@@ -129,6 +129,13 @@ def _labels_hash(rd):
     if rd.perm is not None: h.update(rd.perm.numpy().tobytes())
     return h.hexdigest()
 
+def _data_hash(ds):
+    "A quick fingerprint of the images and labels of `ds`: shapes, labels, and every 4,099th pixel value"
+    h = hashlib.sha1(str((tuple(ds.x_train.shape), tuple(ds.x_test.shape), ds.classes)).encode())
+    for x, y in ((ds.x_train, ds.y_train), (ds.x_test, ds.y_test)):
+        h.update(x.flatten()[::4099].contiguous().numpy().tobytes()); h.update(np.ascontiguousarray(y, dtype=np.int64).tobytes())
+    return h.hexdigest()
+
 def _subset_hash(ds):
     "A fingerprint of the image indices a subset kept (None when both splits are whole)"
     if ds.train_idx is None and ds.test_idx is None: return None
@@ -173,12 +180,21 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     name = name or (f"{ds.name}{f'-n{subset}' if subset else ''}{f'-t{test_subset}' if test_subset else ''}-{r['arch']}-p{corrupt:g}"
                     f"{'-' + noise if noise != 'zhang' else ''}{'-' + randomize if randomize else ''}"
                     f"{'-wd' + format(wd, 'g') if wd else ''}{'-aug' if augment else ''}{'-paper' if paper else ''}-s{seed}")
+    rdata = RandData(ds, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed)
+    labels_sha1 = _labels_hash(rdata)
+    config = dict(dataset=ds.name, data_sha1=_data_hash(ds), corrupt=corrupt, noise=noise, randomize=randomize, seed=seed,
+                  recipe=recipe, **r, wd=wd, augment=augment, stop_at_fit=stop_at_fit, patience=patience, first_fit=first_fit,
+                  subset=subset, test_subset=test_subset, subset_sha1=_subset_hash(ds), labels_sha1=labels_sha1, device=device.type,
+                  graph=graph, version=randfit_fai.__version__)
     path = Path(out) / name
-    if resume and (path / 'summary.json').exists(): return load_run(path)
+    if resume and (path / 'summary.json').exists():
+        done = load_run(path)
+        if done.summary.get('config') != config: raise ValueError(f"{path} {config_diff(done.summary.get('config'), config)}")
+        return done
+    if resume and (path / 'checkpoint.pth').exists(): Checkpoint(path / 'checkpoint.pth', config).check()  # before anything is written
     path = path if resume else _run_dir(out, name, overwrite)
     path.mkdir(parents=True, exist_ok=True)
     set_seed(seed)
-    rdata = RandData(ds, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed)
     model = create_model(r['arch'], ds.n_classes, (shape[0], crop, crop) if crop else shape)
     dls = rdata.dataloaders(bs=r['bs'], val_bs=max(2 * r['bs'], 1024), device=device, channels_last=device.type == 'cuda', augment=augment, crop=crop)
     hint = ['a GPU'] + [f'a subset (e.g. subset=2000, --subset 2000)'] * (n > 4000) + \
@@ -188,8 +204,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
                         cbs=[DeviceLosses(), Projection(LONG_RUN_S, hint), *([GraphStep()] if graph else []), *L(cbs)])
     precision = _precision(learn, device)
     learn.track_memorization(rdata, stop_at_fit=stop_at_fit, patience=patience, fname=path / 'history.csv', first_fit=first_fit)
-    labels_sha1 = _labels_hash(rdata)
-    ckpt = Checkpoint(path / 'checkpoint.pth', labels_sha1)
+    ckpt = Checkpoint(path / 'checkpoint.pth', config)
     learn.add_cb(ckpt)
     start = ckpt.load(learn) if resume else 0
     ctx = learn.no_bar() if quiet or not (in_notebook() or sys.stdout.isatty()) else contextlib.nullcontext()
@@ -207,7 +222,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
                    n_classes=ds.n_classes, n_skipped=ds.n_skipped, n_params=count_params(model),
                    device=str(torch.cuda.get_device_name(device) if device.type == 'cuda' else device), precision=precision, graph=graph,
                    projected_s=getattr(learn, 'projected_s', None), labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__,
-                   version=randfit_fai.__version__)
+                   version=randfit_fai.__version__, config=config)
     summary['hint'] = None if summary['fitted'] else _hint(summary)
     if first_fit: np.save(path / 'first_fit_epoch.npy', m.first_fit_epoch.numpy().astype(np.int16))
     res = RunResult(h, summary, path)

@@ -85,3 +85,22 @@ def test_a_run_stopped_after_its_last_checkpoint_resumes_to_the_same_result(tmp_
     cols = [c for c in whole.history.columns if not c.endswith('_s')]
     assert resumed.history[cols].equals(whole.history[cols]) and resumed.summary['fit_epoch'] == whole.summary['fit_epoch']
     assert not list((tmp_path / 'cut').glob('*.tmp*'))
+
+
+def test_resume_continues_only_the_same_configuration(tmp_path):
+    from fastai.vision.all import Callback
+    class Lost(Callback):
+        order = 100
+        def after_epoch(self):
+            if self.epoch == 0: raise KeyboardInterrupt
+    kw = dict(corrupt=1.0, epochs=3, stop_at_fit=False, quiet=True, out=tmp_path, name='r')
+    with pytest.raises(KeyboardInterrupt): run('digits', cbs=Lost(), **kw)
+    ckpt = (tmp_path / 'r' / 'checkpoint.pth').read_bytes()
+    for other, named in ((dict(lr=0.05), 'lr'), (dict(epochs=4), 'epochs'), (dict(seed=1), 'seed'), (dict(arch='mlp-2x64'), 'arch'),
+                         (dict(randomize='gaussian'), 'randomize'), (dict(wd=1e-4), 'wd'), (dict(subset=1000), 'subset')):
+        with pytest.raises(ValueError, match=f'other settings.*{named} '): run('digits', resume=True, **{**kw, **other})
+        assert (tmp_path / 'r' / 'checkpoint.pth').read_bytes() == ckpt and len(list(tmp_path.iterdir())) == 1
+    done = run('digits', resume=True, **kw)
+    assert done.summary['resumed_at_epoch'] == 1 and done.summary['config']['lr'] == done.summary['lr']
+    assert run('digits', resume=True, **kw).history.equals(done.history), 'a finished run of the same configuration is read back'
+    with pytest.raises(ValueError, match="lr 0.1 there, 0.05 asked"): run('digits', resume=True, **{**kw, 'lr': 0.05})
