@@ -36,6 +36,15 @@ class TwoLayerReLU(nn.Module):
         x = torch.as_tensor(x, dtype=torch.float64)
         return torch.cat([torch.relu((xc @ self.a)[:, None] - self.b) @ self.w for xc in x.split(chunk)])
 
+def _finite(**arrays):
+    "Each named array as float64, refusing NaN or inf by the argument's name"
+    out = []
+    for k, v in arrays.items():
+        a = np.asarray(v, dtype=np.float64)
+        if not np.isfinite(a).all(): raise ValueError(f"{k} holds {np.size(a) - np.isfinite(a).sum()} NaN or infinite values; they must all be finite")
+        out.append(a)
+    return out
+
 def _check_duplicates(X, Y):
     "Indices of the first copy of each distinct row of `X`; raises if identical rows have different labels"
     _, first, inv = np.unique(X, axis=0, return_index=True, return_inverse=True)
@@ -59,7 +68,7 @@ def _cond1(A, iters:int=5):
 
 def fit_two_layer_relu(X, y, n_directions:int=64, theta:float=1e-3, seed:int=0):
     "Theorem 1: a two-layer ReLU network fitting labels `y` (n, or n × K) on the rows of `X` exactly"
-    X = np.asarray(X, dtype=np.float64); Y = np.asarray(y, dtype=np.float64)
+    X, Y = _finite(X=X, y=y)
     Y = Y[:, None] if Y.ndim == 1 else Y
     if len(X) != len(Y): raise ValueError(f"X has {len(X)} rows but y has {len(Y)} labels")
     if not 0 < theta < 1: raise ValueError(f"theta must be in (0, 1), got {theta}")
@@ -84,11 +93,11 @@ def fit_two_layer_relu(X, y, n_directions:int=64, theta:float=1e-3, seed:int=0):
 # %% ../nbs/04_theory.ipynb #9de7ea34
 def min_norm_solution(X, y):
     "The minimum-norm w with X w = y (n < d), by an SVD-based least-squares solve"
-    return np.linalg.lstsq(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64), rcond=None)[0]
+    return np.linalg.lstsq(*_finite(X=X, y=y), rcond=None)[0]
 
 def sgd_least_squares(X, y, lr:float=None, epochs:int=500, bs:int=None, seed:int=0):
     "SGD from w = 0 on the square loss ½‖Xw − y‖²/n; returns w"
-    X = np.asarray(X, dtype=np.float64); y = np.asarray(y, dtype=np.float64); n = len(X)
+    X, y = _finite(X=X, y=y); n = len(X)
     bs = bs or n; lr = lr or n / np.linalg.norm(X, 2) ** 2
     w, rng = np.zeros((X.shape[1],) + y.shape[1:]), np.random.default_rng(seed)
     for _ in range(epochs):
@@ -100,10 +109,10 @@ def sgd_least_squares(X, y, lr:float=None, epochs:int=500, bs:int=None, seed:int
 def _sqdist(A, B): return ((A * A).sum(1)[:, None] + (B * B).sum(1)[None] - 2 * A @ B.T).clamp_min_(0)
 
 def _free_bytes(device):
-    "Memory free for new tensors on `device` (None when unknown)"
+    "Memory available for new tensors on `device` (Linux's MemAvailable on a CPU: free memory plus caches it can drop; None when unknown)"
     if device.type == 'cuda': return torch.cuda.mem_get_info(device)[0]
-    try: return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
-    except (ValueError, OSError, AttributeError): return None
+    try: return next(int(l.split()[1]) * 1024 for l in open('/proc/meminfo') if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration, ValueError): return None
 
 def kernel_matrix(A, B, gamma:float, chunk:int=4096, out=None):
     "Gaussian kernel exp(−γ‖a − b‖²) between the rows of `A` and `B`, built in row chunks"
@@ -113,11 +122,13 @@ def kernel_matrix(A, B, gamma:float, chunk:int=4096, out=None):
 
 def kernel_fit(X, Y, gamma:float=0.02, device='cpu', chunk:int=4096):
     "α with K α = Y exactly (Gaussian kernel, no ridge), in float64; refuses before allocating if K will not fit"
+    X, Y, gamma = _finite(X=X, Y=Y, gamma=gamma)
+    if gamma <= 0: raise ValueError(f"gamma must be positive, got {float(gamma)}")
     device = torch.device(device); n = len(X)
     need, free = 2 * 8 * n * n, _free_bytes(device)
     if free is not None and need > free:
-        raise MemoryError(f"kernel_fit on n={n} needs {need / 2**30:.1f} GiB for K and its Cholesky factor; {device} has {free / 2**30:.1f} GiB free")
-    X = torch.as_tensor(X, dtype=torch.float64, device=device); Y = torch.as_tensor(Y, dtype=torch.float64, device=device)
+        raise MemoryError(f"kernel_fit on n={n} needs {need / 2**30:.1f} GiB for K and its Cholesky factor; {device} has {free / 2**30:.1f} GiB available")
+    X = torch.as_tensor(X, dtype=torch.float64, device=device); Y = torch.as_tensor(Y, dtype=torch.float64, device=device); gamma = float(gamma)
     K = kernel_matrix(X, X, gamma, chunk)
     L, info = torch.linalg.cholesky_ex(K)
     del K
