@@ -13,7 +13,7 @@ __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'corrupt_labe
 from fastai.vision.all import *
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-import hashlib, numbers, shutil
+import hashlib, numbers, shutil, warnings
 from dataclasses import dataclass
 
 # %% ../nbs/00_data.ipynb #89b9accf
@@ -150,8 +150,18 @@ def _load_cache(fn):
     except Exception: return None
 
 # %% ../nbs/00_data.ipynb #26553f8c
-def load_folder(path, size:int=None):
-    "Images under `path` in fastai's layout as an `ImageSet`, decoded once and cached; `size` resizes to size×size"
+def _skipped(path, skipped, classes, n_train, strict):
+    "Warn about (or, if `strict`, refuse) images that could not be read; refuse a class left without training images"
+    if not skipped: return
+    lost = sorted(set(classes) - set(n_train))
+    if lost: raise ValueError(f"class(es) {lost} of {str(path)!r} lost all their training images: none could be read "
+                              f"(e.g. {next((f for f in skipped if f'{os.sep}{lost[0]}{os.sep}' in f'{os.sep}{f}'), skipped[0])!r})")
+    msg = f"{len(skipped)} image(s) under {str(path)!r} could not be read and are left out: {', '.join(skipped[:3])}{', …' if len(skipped) > 3 else ''}"
+    if strict: raise ValueError(msg + " (strict=True)")
+    warnings.warn(msg, stacklevel=3)
+
+def load_folder(path, size:int=None, strict:bool=False):
+    "Images under `path` in fastai's layout as an `ImageSet`, decoded once and cached; `size` resizes to size×size; `strict` refuses unreadable images"
     path = Path(path).expanduser()
     if not path.is_dir(): raise FileNotFoundError(f"dataset folder {str(path)!r} does not exist")
     files = _image_files(path)
@@ -175,12 +185,14 @@ def load_folder(path, size:int=None):
         o2i = {c: i for i, c in enumerate(classes)}
         sp = lambda s: [(a, o2i[c]) for a, t, c in ok if t == s]
         (tr, te) = sp(0), sp(1)
+        if not tr or not te: raise ValueError(f"none of the {'training' if not tr else 'test'} images under {str(path)!r} could be decoded")
         d = dict(x_train=torch.from_numpy(np.stack([a for a, _ in tr])), y_train=np.array([y for _, y in tr]),
                  x_test=torch.from_numpy(np.stack([a for a, _ in te])), y_test=np.array([y for _, y in te]),
-                 classes=classes, n_skipped=len(files) - len(ok))
+                 classes=classes, n_skipped=len(files) - len(ok), skipped=[f for a, (f, _, _) in zip(arrs, files) if a is None])
         cfn.parent.mkdir(parents=True, exist_ok=True)
         tmp = cfn.with_suffix(f'.tmp{os.getpid()}')
         torch.save({**d, 'y_train': torch.from_numpy(d['y_train']), 'y_test': torch.from_numpy(d['y_test'])}, tmp); os.replace(tmp, cfn)
+    _skipped(path, d.get('skipped', []), d['classes'], {d['classes'][i] for i in np.unique(d['y_train'])}, strict)
     return ImageSet(d['x_train'], d['y_train'], d['x_test'], d['y_test'], d['classes'], path.name, d.get('n_skipped', 0))
 
 # %% ../nbs/00_data.ipynb #4e655b22
@@ -207,10 +219,10 @@ def check_dataset(name):
     if os.sep in str(name): raise FileNotFoundError(f"dataset folder {str(name)!r} does not exist")
     raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, or pass the path of an image folder")
 
-def get_dataset(name='digits', size:int=None) -> ImageSet:
-    "The `ImageSet` for a registered dataset `name` or an image folder path"
+def get_dataset(name='digits', size:int=None, strict:bool=False) -> ImageSet:
+    "The `ImageSet` for a registered dataset `name` or an image folder path (`strict`: refuse unreadable images)"
     folder = check_dataset(name)
-    if folder is not None: return load_folder(folder, size=size)
+    if folder is not None: return load_folder(folder, size=size, strict=strict)
     if name == 'digits': return digits()
     if name == 'synthetic': return synthetic()
     if name == 'fashion_mnist': return fashion_mnist()
@@ -221,7 +233,7 @@ def get_dataset(name='digits', size:int=None) -> ImageSet:
             dest = fastai_path('data') / url.split('/')[-1].split('.')[0]
             raise FileNotFoundError(f"could not download {name!r} ({e.__class__.__name__}); offline, put it at {dest} "
                                     "in fastai's layout, or pass the folder path as the dataset") from e
-        ds = load_folder(path, size=size); ds.name = name
+        ds = load_folder(path, size=size, strict=strict); ds.name = name
         return ds
 
 # %% ../nbs/00_data.ipynb #fd21aa68
