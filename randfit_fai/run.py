@@ -14,7 +14,7 @@ from fastai.callback.channelslast import ChannelsLast
 from .data import *
 from .models import *
 from .callbacks import *
-import randfit_fai, json, numbers, contextlib, hashlib
+import randfit_fai, json, numbers, contextlib, hashlib, itertools
 from typing import Annotated
 
 # %% ../nbs/03_run.ipynb #c0427074
@@ -100,13 +100,23 @@ class RunResult:
 
 # %% ../nbs/03_run.ipynb #11c3b1f1
 def _run_dir(out, name, overwrite):
-    "A new folder for run `name` under `out`: `name`, or `name-2`, `name-3`, … unless `overwrite`"
-    d = Path(out) / name
-    if not overwrite:
-        i = 2
-        while d.exists(): d, i = Path(out) / f'{name}-{i}', i + 1
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    "A new folder for run `name` under `out`: `name`, or `name-2`, `name-3`, … unless `overwrite`; made atomically, so two processes never share one"
+    d = Path(out) / name; d.parent.mkdir(parents=True, exist_ok=True)
+    if overwrite: d.mkdir(exist_ok=True); return d
+    for i in itertools.count(2):
+        try: d.mkdir(); return d
+        except FileExistsError: d = Path(out) / f'{name}-{i}'
+
+@contextlib.contextmanager
+def _writer(path):
+    "Hold run folder `path` for this process alone: an OS lock that ends with the process however it ends; refused while another holds it"
+    try: import fcntl
+    except ImportError: yield; return  # no fcntl (Windows): no lock
+    with open(path / '.lock', 'w') as f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError: raise RuntimeError(f"{path} is being written by another process; wait for it to finish, or pass another name") from None
+        try: yield
+        finally: (path / '.lock').unlink(missing_ok=True)
 
 def _use_graph(device, graph=None):
     "Whether training steps are replayed as CUDA graphs (`GraphStep`): as asked, else on CUDA with bf16; refused without bf16"
@@ -194,43 +204,45 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     if resume and (path / 'checkpoint.pth').exists(): Checkpoint(path / 'checkpoint.pth', config).check()  # before anything is written
     path = path if resume else _run_dir(out, name, overwrite)
     path.mkdir(parents=True, exist_ok=True)
-    set_seed(seed)
-    model = create_model(r['arch'], ds.n_classes, (shape[0], crop, crop) if crop else shape)
-    dls = rdata.dataloaders(bs=r['bs'], val_bs=max(2 * r['bs'], 1024), device=device, channels_last=device.type == 'cuda', augment=augment, crop=crop)
-    hint = ['a GPU'] + [f'a subset (e.g. subset=2000, --subset 2000)'] * (n > 4000) + \
-           [f"a smaller network than {r['arch']} (e.g. arch='mlp-1x512', --arch mlp-1x512)"] * (family(r['arch']) != 'mlp')
-    hint = 'for minutes instead: ' + ', or '.join(hint)
-    learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=wd, path=path, model_dir='.',
-                        cbs=[DeviceLosses(), Projection(LONG_RUN_S, hint), *([GraphStep()] if graph else []), *L(cbs)])
-    precision = _precision(learn, device)
-    learn.track_memorization(rdata, stop_at_fit=stop_at_fit, patience=patience, fname=path / 'history.csv', first_fit=first_fit)
-    ckpt = Checkpoint(path / 'checkpoint.pth', config)
-    learn.add_cb(ckpt)
-    start = ckpt.load(learn) if resume else 0
-    ctx = learn.no_bar() if quiet or not (in_notebook() or sys.stdout.isatty()) else contextlib.nullcontext()
-    with ctx, learn.no_logging():  # a resumed run whose training had ended skips every epoch: its record comes from the checkpoint
-        if paper: learn.fit(r['epochs'], r['lr'], wd=wd, cbs=ParamScheduler({'lr': paper_lr(r['lr'], r['epochs'])}), start_epoch=start)
-        else: learn.fit_one_cycle(r['epochs'], r['lr'], wd=wd, start_epoch=start)
-    m = learn.memorize
-    h = m.history
-    last = h.iloc[-1] if len(h) else dict(epoch=0, train_acc=None, train_loss=None, test_acc=None)  # stopped within its first epoch
-    summary = dict(dataset=ds.name, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed, recipe=recipe or 'default', **r,
-                   wd=wd, augment=augment, fitted=m.fit_epoch is not None, diverged=m.diverged, fit_epoch=m.fit_epoch, fit_time_s=m.fit_time,
-                   epochs_run=int(last['epoch']), steps_per_epoch=len(dls.train), **{f'final_{k}': None if last[k] is None else float(last[k])
-                   for k in ('train_acc', 'train_loss', 'test_acc')}, corrupt_frac_realized=m.corrupt_frac,
-                   n_train=rdata.n_train, n_test=rdata.n_test, subset=subset, test_subset=test_subset, subset_sha1=_subset_hash(ds),
-                   n_classes=ds.n_classes, n_skipped=ds.n_skipped, n_params=count_params(model),
-                   device=str(torch.cuda.get_device_name(device) if device.type == 'cuda' else device), precision=precision, graph=graph,
-                   projected_s=getattr(learn, 'projected_s', None), labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__,
-                   version=randfit_fai.__version__, config=config)
-    summary['hint'] = None if summary['fitted'] else _hint(summary)
-    if first_fit: np.save(path / 'first_fit_epoch.npy', m.first_fit_epoch.numpy().astype(np.int16))
-    res = RunResult(h, summary, path)
-    (path / 'summary.json').write_text(json.dumps(summary, indent=2))
-    if len(h): fig = res.plot(); fig.savefig(path / 'curves.png', dpi=90); plt.close(fig)
-    if not m.diverged: (path / 'checkpoint.pth').unlink(missing_ok=True)  # a diverged run keeps its last good epoch's
-    learn.remove_cbs(list(learn.cbs))  # callbacks hold the Learner: without them it and its (GPU) memory go when run() returns
-    return res
+    with _writer(path):  # one process writes a run folder at a time
+        set_seed(seed)
+        model = create_model(r['arch'], ds.n_classes, (shape[0], crop, crop) if crop else shape)
+        dls = rdata.dataloaders(bs=r['bs'], val_bs=max(2 * r['bs'], 1024), device=device, channels_last=device.type == 'cuda', augment=augment, crop=crop)
+        hint = ['a GPU'] + [f'a subset (e.g. subset=2000, --subset 2000)'] * (n > 4000) + \
+               [f"a smaller network than {r['arch']} (e.g. arch='mlp-1x512', --arch mlp-1x512)"] * (family(r['arch']) != 'mlp')
+        hint = 'for minutes instead: ' + ', or '.join(hint)
+        learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=wd, path=path, model_dir='.',
+                            cbs=[DeviceLosses(), Projection(LONG_RUN_S, hint), *([GraphStep()] if graph else []), *L(cbs)])
+        precision = _precision(learn, device)
+        learn.track_memorization(rdata, stop_at_fit=stop_at_fit, patience=patience, fname=path / 'history.csv', first_fit=first_fit)
+        ckpt = Checkpoint(path / 'checkpoint.pth', config)
+        learn.add_cb(ckpt)
+        start = ckpt.load(learn) if resume else 0
+        ctx = learn.no_bar() if quiet or not (in_notebook() or sys.stdout.isatty()) else contextlib.nullcontext()
+        with ctx, learn.no_logging():  # a resumed run whose training had ended skips every epoch: its record comes from the checkpoint
+            if paper: learn.fit(r['epochs'], r['lr'], wd=wd, cbs=ParamScheduler({'lr': paper_lr(r['lr'], r['epochs'])}), start_epoch=start)
+            else: learn.fit_one_cycle(r['epochs'], r['lr'], wd=wd, start_epoch=start)
+        m = learn.memorize
+        h = m.history
+        last = h.iloc[-1] if len(h) else dict(epoch=0, train_acc=None, train_loss=None, test_acc=None)  # stopped within its first epoch
+        summary = dict(dataset=ds.name, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed, recipe=recipe or 'default', **r,
+                       wd=wd, augment=augment, fitted=m.fit_epoch is not None, diverged=m.diverged, fit_epoch=m.fit_epoch, fit_time_s=m.fit_time,
+                       epochs_run=int(last['epoch']), steps_per_epoch=len(dls.train), **{f'final_{k}': None if last[k] is None else float(last[k])
+                       for k in ('train_acc', 'train_loss', 'test_acc')}, corrupt_frac_realized=m.corrupt_frac,
+                       n_train=rdata.n_train, n_test=rdata.n_test, subset=subset, test_subset=test_subset, subset_sha1=_subset_hash(ds),
+                       n_classes=ds.n_classes, n_skipped=ds.n_skipped, n_params=count_params(model),
+                       device=str(torch.cuda.get_device_name(device) if device.type == 'cuda' else device), precision=precision, graph=graph,
+                       projected_s=getattr(learn, 'projected_s', None), labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__,
+                       version=randfit_fai.__version__, config=config)
+        summary['hint'] = None if summary['fitted'] else _hint(summary)
+        if first_fit: np.save(path / 'first_fit_epoch.npy', m.first_fit_epoch.numpy().astype(np.int16))
+        res = RunResult(h, summary, path)
+        tmp = path / f'summary.json.tmp{os.getpid()}'
+        tmp.write_text(json.dumps(summary, indent=2)); os.replace(tmp, path / 'summary.json')  # atomically: whole or absent
+        if len(h): fig = res.plot(); fig.savefig(path / 'curves.png', dpi=90); plt.close(fig)
+        if not m.diverged: (path / 'checkpoint.pth').unlink(missing_ok=True)  # a diverged run keeps its last good epoch's
+        learn.remove_cbs(list(learn.cbs))  # callbacks hold the Learner: without them it and its (GPU) memory go when run() returns
+        return res
 
 def load_run(path) -> RunResult:
     "The `RunResult` of a finished run from its folder"

@@ -104,3 +104,17 @@ def test_resume_continues_only_the_same_configuration(tmp_path):
     assert done.summary['resumed_at_epoch'] == 1 and done.summary['config']['lr'] == done.summary['lr']
     assert run('digits', resume=True, **kw).history.equals(done.history), 'a finished run of the same configuration is read back'
     with pytest.raises(ValueError, match="lr 0.1 there, 0.05 asked"): run('digits', resume=True, **{**kw, 'lr': 0.05})
+
+
+def test_one_writer_per_run_folder_and_no_stuck_lock(tmp_path):
+    "A second process is refused a folder in use; a SIGKILLed writer leaves no lock behind"
+    import pytest
+    csv = tmp_path / 'r' / 'history.csv'
+    p = subprocess.Popen([sys.executable, '-c', SCRIPT, str(tmp_path)])
+    t0 = time.time()
+    while not csv.exists() and time.time() - t0 < 120: time.sleep(0.01)
+    with pytest.raises(RuntimeError, match='being written by another process'):
+        run('digits', corrupt=0.5, epochs=30, stop_at_fit=False, quiet=True, out=tmp_path, name='r', resume=True)
+    os.kill(p.pid, signal.SIGKILL); p.wait()
+    r = run('digits', corrupt=0.5, epochs=30, stop_at_fit=False, quiet=True, out=tmp_path, name='r', resume=True)
+    assert len(r.history) == 30 and not (tmp_path / 'r' / '.lock').exists()
