@@ -11,6 +11,7 @@ __all__ = ['served_labels', 'check_served', 'Memorize', 'Projection', 'config_di
 # %% ../nbs/02_callbacks.ipynb #a29cdd45
 from fastai.vision.all import *
 from .data import *
+from .data import _atomic
 from fastai.callback.core import _inner_loop
 import contextlib, functools, random
 from fastai.callback.fp16 import AMPMode
@@ -114,8 +115,7 @@ class Memorize(Callback):
     def _stops(self, epoch): return self.stop_at_fit and self.fit_epoch is not None and epoch + 1 >= self.fit_epoch + self.patience
     def _write_history(self):
         "history.csv, replaced atomically"
-        tmp = self.fname.with_suffix(f'.tmp{os.getpid()}')
-        self.history.to_csv(tmp, index=False); os.replace(tmp, self.fname)
+        _atomic(self.fname, partial(self.history.to_csv, index=False))
 
     @property
     def history(self): return pd.DataFrame(self.rows)
@@ -188,8 +188,7 @@ class Checkpoint(Callback):
         m = getattr(self.learn, 'memorize', None)
         d = dict(epoch=self.epoch + 1, model=self.learn.model.state_dict(), opt=_py(self.learn.opt.state_dict()), rng=_rng_state(self.dls.train),
                  memorize=_py(m.state()) if m is not None else None, config=self.config)
-        tmp = self.fname.with_suffix(f'.tmp{os.getpid()}')
-        torch.save(d, tmp); os.replace(tmp, self.fname)
+        _atomic(self.fname, partial(torch.save, d))
 
     def check(self):
         "The checkpoint, read safely (tensors and plain values only: nothing in it can run code) and checked to be for `config`"

@@ -140,6 +140,11 @@ def _cache_file(path, files, size):
     except (OSError, AssertionError): d = Path.home() / '.cache' / 'randfit_fai' / hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     return d / f'{h.hexdigest()}.pt'
 
+def _atomic(fname, write):
+    "Call `write(tmp)`, then move `tmp` onto `fname`: a reader sees the old file or the whole new one, never part of it"
+    tmp = Path(fname).with_suffix(f'.tmp{os.getpid()}')
+    write(tmp); os.replace(tmp, fname)
+
 def _load_cache(fn):
     "The cached `ImageSet` fields in `fn`, or None if it is missing or does not load (as tensors only: nothing in it can run code)"
     if not fn.exists(): return None
@@ -190,8 +195,7 @@ def load_folder(path, size:int=None, strict:bool=False):
                  x_test=torch.from_numpy(np.stack([a for a, _ in te])), y_test=np.array([y for _, y in te]),
                  classes=classes, n_skipped=len(files) - len(ok), skipped=[f for a, (f, _, _) in zip(arrs, files) if a is None])
         cfn.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cfn.with_suffix(f'.tmp{os.getpid()}')
-        torch.save({**d, 'y_train': torch.from_numpy(d['y_train']), 'y_test': torch.from_numpy(d['y_test'])}, tmp); os.replace(tmp, cfn)
+        _atomic(cfn, partial(torch.save, {**d, 'y_train': torch.from_numpy(d['y_train']), 'y_test': torch.from_numpy(d['y_test'])}))
     _skipped(path, d.get('skipped', []), d['classes'], {d['classes'][i] for i in np.unique(d['y_train'])}, strict)
     return ImageSet(d['x_train'], d['y_train'], d['x_test'], d['y_test'], d['classes'], path.name, d.get('n_skipped', 0))
 

@@ -12,6 +12,7 @@ __all__ = ['MIN_STEPS', 'RECIPES', 'LONG_RUN_S', 'sgd', 'family', 'recipe_for', 
 from fastai.vision.all import *
 from fastai.callback.channelslast import ChannelsLast
 from .data import *
+from .data import _atomic
 from .models import *
 from .callbacks import *
 import randfit_fai, json, numbers, contextlib, hashlib, itertools
@@ -229,7 +230,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
                        wd=wd, augment=augment, fitted=m.fit_epoch is not None, diverged=m.diverged, fit_epoch=m.fit_epoch, fit_time_s=m.fit_time,
                        epochs_run=int(last['epoch']), steps_per_epoch=len(dls.train), **{f'final_{k}': None if last[k] is None else float(last[k])
                        for k in ('train_acc', 'train_loss', 'test_acc')}, corrupt_frac_realized=m.corrupt_frac,
-                       n_train=rdata.n_train, n_test=rdata.n_test, subset=subset, test_subset=test_subset, subset_sha1=_subset_hash(ds),
+                       n_train=rdata.n_train, n_test=rdata.n_test, subset=subset, test_subset=test_subset, subset_sha1=config['subset_sha1'],
                        n_classes=ds.n_classes, n_skipped=ds.n_skipped, n_params=count_params(model),
                        device=str(torch.cuda.get_device_name(device) if device.type == 'cuda' else device), precision=precision, graph=graph,
                        projected_s=getattr(learn, 'projected_s', None), labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__,
@@ -237,8 +238,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
         summary['hint'] = None if summary['fitted'] else _hint(summary)
         if first_fit: np.save(path / 'first_fit_epoch.npy', m.first_fit_epoch.numpy().astype(np.int16))
         res = RunResult(h, summary, path)
-        tmp = path / f'summary.json.tmp{os.getpid()}'
-        tmp.write_text(json.dumps(summary, indent=2)); os.replace(tmp, path / 'summary.json')  # atomically: whole or absent
+        _atomic(path / 'summary.json', lambda tmp: tmp.write_text(json.dumps(summary, indent=2)))
         if len(h): fig = res.plot(); fig.savefig(path / 'curves.png', dpi=90); plt.close(fig)
         if not m.diverged: (path / 'checkpoint.pth').unlink(missing_ok=True)  # a diverged run keeps its last good epoch's
         learn.remove_cbs(list(learn.cbs))  # callbacks hold the Learner: without them it and its (GPU) memory go when run() returns
