@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent)); sys.path.insert
 import randfit_fai
 from randfit_fai.data import RandData, get_dataset, subsample, synthetic, _image_files, _cache_file, _load_cache
 from randfit_fai.models import create_model
-from randfit_fai.callbacks import DeviceLosses, GraphStep, LeanLearner, Memorize, capture_graph, sgd_update
+from randfit_fai.callbacks import Memorize
+from randfit_fai.engine import DeviceLosses, GraphStep, LeanLearner, capture_graph, sgd_update
 from randfit_fai.run import run, recipe_for, sgd, _precision, _use_graph
 from fastai.vision.all import Learner, Callback, CrossEntropyLossFlat, nn
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 warnings.filterwarnings('ignore')
 from fastai.vision.all import Learner, CrossEntropyLossFlat
 from randfit_fai.data import RandData, synthetic
-from randfit_fai.callbacks import LeanLearner, DeviceLosses
+from randfit_fai.engine import LeanLearner, DeviceLosses
 from randfit_fai.run import sgd
 
 STEPS, BS = 200, 64

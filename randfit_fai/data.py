@@ -7,13 +7,14 @@ Docs: https://randfit-fai.github.io/randfit_fai/data.html.md"""
 # %% auto #0
 __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'corrupt_labels', 'channel_stats', 'randomize_pixels',
            'ImageSet', 'digits', 'synthetic', 'load_folder', 'fashion_mnist', 'check_dataset', 'get_dataset',
-           'subsample', 'TensorDL', 'PadCropFlip', 'CropWhiten', 'RandData', 'show_randomizations']
+           'subsample', 'TensorDL', 'PadCropFlip', 'CropWhiten', 'fit_ceiling', 'RandData', 'show_randomizations']
 
 # %% ../nbs/00_data.ipynb #4b85f32c
 from fastai.vision.all import *
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 import hashlib, numbers, shutil, warnings
+from collections import Counter
 from dataclasses import dataclass
 
 # %% ../nbs/00_data.ipynb #89b9accf
@@ -311,6 +312,14 @@ class CropWhiten(Transform):
         m, s = f.mean(1), f.std(1, unbiased=False).clamp_min(1 / math.sqrt(f.shape[1]))
         return TensorImage((x - m[:, None, None, None]) / s[:, None, None, None])
 
+# %% ../nbs/00_data.ipynb #4f079564
+def fit_ceiling(x, y):
+    "How many of the images `x` any function of the pixels can give their labels `y`: identical images share one prediction"
+    rows = np.ascontiguousarray(np.asarray(x).reshape(len(x), -1))
+    best = {}
+    for (k, _), c in Counter(zip(map(bytes, rows), np.asarray(y).tolist())).items(): best[k] = max(best.get(k, 0), c)
+    return sum(best.values())
+
 # %% ../nbs/00_data.ipynb #159306e7
 class RandData:
     "An `ImageSet` with labels corrupted and pixels randomized once, from `seed`; serves fastai `DataLoaders`"
@@ -322,6 +331,7 @@ class RandData:
         self.y = corrupt_labels(self.y_clean, len(self.classes), corrupt, seed=seed, noise=noise)
         self.x_train, self.x_test, self.perm = randomize_pixels(ds.x_train, ds.x_test, randomize, seed=seed)
         self.mean, self.std = (o.float() / 255 for o in channel_stats(self.x_train))
+        self.fittable = fit_ceiling(self.x_train, self.y)  # images any classifier can give their (corrupted) labels
 
     @property
     def corrupted(self): return self.y != self.y_clean

@@ -15,6 +15,7 @@ from .data import *
 from .data import _atomic
 from .models import *
 from .callbacks import *
+from .engine import *
 import randfit_fai, json, numbers, contextlib, hashlib, itertools
 from typing import Annotated
 
@@ -80,7 +81,8 @@ class RunResult:
     def __init__(self, history, summary, path=None): store_attr()
     def __repr__(self):
         s = self.summary
-        fit = (f"fit at epoch {s['fit_epoch']}" if s.get('fitted', s['fit_epoch'] is not None) else
+        ceil = '' if s.get('fit_ceiling', 1) == 1 else f" (to {s['fit_ceiling']:.2%}: identical images carry different labels)"
+        fit = (f"fit at epoch {s['fit_epoch']}{ceil}" if s.get('fitted', s['fit_epoch'] is not None) else
                f"NOT fitted after {s['epochs_run']} epochs of {s.get('steps_per_epoch', '?')} steps — {s.get('hint')}")
         pct = lambda v: '–' if v is None else f'{v:.1%}'
         return (f"RunResult({s['dataset']}, {s['arch']}, corrupt={s['corrupt']}, randomize={s['randomize']}: "
@@ -230,7 +232,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
                        wd=wd, augment=augment, fitted=m.fit_epoch is not None, diverged=m.diverged, fit_epoch=m.fit_epoch, fit_time_s=m.fit_time,
                        epochs_run=int(last['epoch']), steps_per_epoch=len(dls.train), **{f'final_{k}': None if last[k] is None else float(last[k])
                        for k in ('train_acc', 'train_loss', 'test_acc')}, corrupt_frac_realized=m.corrupt_frac,
-                       n_train=rdata.n_train, n_test=rdata.n_test, subset=subset, test_subset=test_subset, subset_sha1=config['subset_sha1'],
+                       n_train=rdata.n_train, fit_ceiling=rdata.fittable / rdata.n_train, n_test=rdata.n_test, subset=subset, test_subset=test_subset, subset_sha1=config['subset_sha1'],
                        n_classes=ds.n_classes, n_skipped=ds.n_skipped, n_params=count_params(model),
                        device=str(torch.cuda.get_device_name(device) if device.type == 'cuda' else device), precision=precision, graph=graph,
                        projected_s=getattr(learn, 'projected_s', None), labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__,
