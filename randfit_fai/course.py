@@ -122,7 +122,7 @@ def student_copy(src='nbs/course', dest='randfit_course'):
     return n
 
 @call_parse
-def randfit_student(dest:str='randfit_course', # Folder for the student copy
+def randfit_student(dest:str,                 # Folder for the student copy
                     src:str='nbs/course'):     # The lessons' folder
     "Copy the course's lessons without their solutions"
     print(f"{student_copy(src, dest)} solutions removed; the lessons are in {dest}")
