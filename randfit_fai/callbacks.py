@@ -10,7 +10,7 @@ __all__ = ['served_labels', 'check_served', 'Memorize', 'Projection', 'config_di
 # %% ../nbs/02_callbacks.ipynb #a29cdd45
 from fastai.vision.all import *
 from .data import *
-from .data import _atomic
+from .data import _atomic, _save_sealed, _load_sealed
 from .engine import *  # LeanLearner, DeviceLosses, GraphStep: importable from here as before
 import contextlib, random
 
@@ -186,14 +186,14 @@ class Checkpoint(Callback):
         m = getattr(self.learn, 'memorize', None)
         d = dict(epoch=self.epoch + 1, model=self.learn.model.state_dict(), opt=_py(self.learn.opt.state_dict()), rng=_rng_state(self.dls.train),
                  memorize=_py(m.state()) if m is not None else None, config=self.config)
-        _atomic(self.fname, partial(torch.save, d))
+        _save_sealed(d, self.fname)
 
     def check(self):
-        "The checkpoint, read safely (tensors and plain values only: nothing in it can run code) and checked to be for `config`"
-        try: d = torch.load(self.fname, weights_only=True, map_location='cpu')
+        "The checkpoint, verified against its SHA-256, read safely (tensors and plain values only) and checked to be for `config`"
+        try: d = _load_sealed(self.fname)
         except Exception as e:
-            raise RuntimeError(f"{self.fname} is not a checkpoint randfit_fai can read safely ({type(e).__name__}): it is damaged, or "
-                               "was not written by randfit_fai; delete it to train this run from the start") from None
+            raise RuntimeError(f"{self.fname} is not a checkpoint randfit_fai can read safely ({type(e).__name__}: {e}): it is damaged, or "
+                               "was not written by randfit_fai, and is not loaded; delete it to train this run from the start") from None
         if not isinstance(d, dict) or d.get('config') != self.config:
             raise ValueError(f"{self.fname} {config_diff(d.get('config') if isinstance(d, dict) else None, self.config)}")
         return d

@@ -13,7 +13,7 @@ __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'corrupt_labe
 from fastai.vision.all import *
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-import hashlib, numbers, shutil, warnings
+import hashlib, io, numbers, shutil, warnings
 from collections import Counter
 from dataclasses import dataclass
 
@@ -133,7 +133,7 @@ def _decode(fn, size=None):
 
 def _cache_file(path, files, size):
     "Where the decoded tensors of `files` (relative to `path`) go: keyed on names, sizes and times"
-    h = hashlib.sha1(f'v3 {size}'.encode())
+    h = hashlib.sha1(f'v4 {size}'.encode())
     for f in files:
         st = os.stat(os.path.join(path, f)); h.update(f'{f} {st.st_size} {st.st_mtime_ns}\n'.encode())
     d = path / '.randfit_cache'
@@ -146,14 +146,31 @@ def _atomic(fname, write):
     tmp = Path(fname).with_suffix(f'.tmp{os.getpid()}')
     write(tmp); os.replace(tmp, fname)
 
+_SEAL = b'\nrandfit-sha256:'
+
+def _save_sealed(obj, fname):
+    "`torch.save(obj)` to `fname` atomically, with the SHA-256 of its bytes appended after it: damage is detected when it is read"
+    buf = io.BytesIO(); torch.save(obj, buf); b = buf.getvalue()
+    _atomic(fname, lambda tmp: tmp.write_bytes(b + _SEAL + hashlib.sha256(b).hexdigest().encode()))
+
+def _load_sealed(fname):
+    "What `_save_sealed` wrote to `fname`, as tensors and plain values only (nothing in it can run code); `ValueError` if its bytes fail their SHA-256"
+    raw, n = Path(fname).read_bytes(), len(_SEAL) + 64
+    if raw[-n:-64] != _SEAL or hashlib.sha256(raw[:-n]).hexdigest().encode() != raw[-64:]:
+        raise ValueError("its bytes do not match the SHA-256 written with them")
+    return torch.load(io.BytesIO(raw[:-n]), weights_only=True, map_location='cpu')
+
 def _load_cache(fn):
-    "The cached `ImageSet` fields in `fn`, or None if it is missing or does not load (as tensors only: nothing in it can run code)"
+    "The cached `ImageSet` fields in `fn`, or None if it is missing or damaged (then it is rebuilt, with a warning)"
     if not fn.exists(): return None
     try:
-        d = torch.load(fn, weights_only=True)
+        d = _load_sealed(fn)
         d.update(y_train=d['y_train'].numpy(), y_test=d['y_test'].numpy())
-        return d if {'x_train', 'y_train', 'x_test', 'y_test', 'classes'} <= set(d) else None
-    except Exception: return None
+        if {'x_train', 'y_train', 'x_test', 'y_test', 'classes'} <= set(d): return d
+        raise ValueError("it lacks fields")
+    except Exception as e:
+        warnings.warn(f"the image cache {fn} is damaged ({type(e).__name__}: {e}); decoding the images again", stacklevel=3)
+        return None
 
 # %% ../nbs/00_data.ipynb #26553f8c
 def _skipped(path, skipped, classes, n_train, strict):
@@ -196,7 +213,7 @@ def load_folder(path, size:int=None, strict:bool=False):
                  x_test=torch.from_numpy(np.stack([a for a, _ in te])), y_test=np.array([y for _, y in te]),
                  classes=classes, n_skipped=len(files) - len(ok), skipped=[f for a, (f, _, _) in zip(arrs, files) if a is None])
         cfn.parent.mkdir(parents=True, exist_ok=True)
-        _atomic(cfn, partial(torch.save, {**d, 'y_train': torch.from_numpy(d['y_train']), 'y_test': torch.from_numpy(d['y_test'])}))
+        _save_sealed({**d, 'y_train': torch.from_numpy(d['y_train']), 'y_test': torch.from_numpy(d['y_test'])}, cfn)
     _skipped(path, d.get('skipped', []), d['classes'], {d['classes'][i] for i in np.unique(d['y_train'])}, strict)
     return ImageSet(d['x_train'], d['y_train'], d['x_test'], d['y_test'], d['classes'], path.name, d.get('n_skipped', 0))
 

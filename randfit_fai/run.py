@@ -16,7 +16,7 @@ from .data import _atomic
 from .models import *
 from .callbacks import *
 from .engine import *
-import randfit_fai, json, numbers, contextlib, hashlib, itertools
+import randfit_fai, json, numbers, contextlib, hashlib, io, itertools
 from typing import Annotated
 
 # %% ../nbs/03_run.ipynb #c0427074
@@ -208,6 +208,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     path = path if resume else _run_dir(out, name, overwrite)
     path.mkdir(parents=True, exist_ok=True)
     with _writer(path):  # one process writes a run folder at a time
+        for t in path.glob('*.tmp[0-9]*'): t.unlink()  # what a process killed while writing a file left behind
         set_seed(seed)
         model = create_model(r['arch'], ds.n_classes, (shape[0], crop, crop) if crop else shape)
         dls = rdata.dataloaders(bs=r['bs'], val_bs=max(2 * r['bs'], 1024), device=device, channels_last=device.type == 'cuda', augment=augment, crop=crop)
@@ -238,7 +239,11 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
                        projected_s=getattr(learn, 'projected_s', None), labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__,
                        version=randfit_fai.__version__, config=config)
         summary['hint'] = None if summary['fitted'] else _hint(summary)
-        if first_fit: np.save(path / 'first_fit_epoch.npy', m.first_fit_epoch.numpy().astype(np.int16))
+        if first_fit:
+            buf = io.BytesIO(); np.save(buf, m.first_fit_epoch.numpy().astype(np.int16))
+            _atomic(path / 'first_fit_epoch.npy', lambda tmp: tmp.write_bytes(buf.getvalue()))
+        summary['files'] = {f: _sha256(path / f) for f in ('history.csv', 'first_fit_epoch.npy') if (path / f).exists()}
+        summary['sha256'] = _summary_sha256(json.loads(json.dumps(summary)))
         res = RunResult(h, summary, path)
         _atomic(path / 'summary.json', lambda tmp: tmp.write_text(json.dumps(summary, indent=2)))
         if len(h): fig = res.plot(); fig.savefig(path / 'curves.png', dpi=90); plt.close(fig)
@@ -246,10 +251,20 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
         learn.remove_cbs(list(learn.cbs))  # callbacks hold the Learner: without them it and its (GPU) memory go when run() returns
         return res
 
+def _sha256(fn): return hashlib.sha256(Path(fn).read_bytes()).hexdigest()
+def _summary_sha256(s): return hashlib.sha256(json.dumps({k: v for k, v in s.items() if k != 'sha256'}, sort_keys=True).encode()).hexdigest()
+
 def load_run(path) -> RunResult:
-    "The `RunResult` of a finished run from its folder"
-    path = Path(path)
-    return RunResult(pd.read_csv(path / 'history.csv'), json.loads((path / 'summary.json').read_text()), path)
+    "The `RunResult` of a finished run from its folder, verified: its summary, history and first-fit epochs must match their SHA-256s"
+    path = Path(path); fn = path / 'summary.json'
+    redo = ": run it again with overwrite=True to replace it"
+    try: s = json.loads(fn.read_text())
+    except ValueError as e: raise ValueError(f"{fn} is damaged ({e}){redo}") from None
+    if not isinstance(s, dict) or s.get('sha256') != _summary_sha256(s):
+        raise ValueError(f"{fn} does not match its SHA-256: it is damaged, was edited, or was written by a randfit_fai before 0.2{redo}")
+    for f, h in s.get('files', {}).items():
+        if not (path / f).exists() or _sha256(path / f) != h: raise ValueError(f"{path / f} is damaged or missing: it does not match the SHA-256 in {fn}{redo}")
+    return RunResult(pd.read_csv(path / 'history.csv'), s, path)
 
 # %% ../nbs/03_run.ipynb #c2615e75
 def results_table(results):

@@ -50,7 +50,7 @@ def _exists(url, base):
 def test_page(page, server, browser):
     browser.get(server + page)
     js = browser.execute_script
-    js("return new Promise(r => { if (document.readyState === 'complete') r(); else addEventListener('load', r); })")
+    js("return new Promise(r => { if (document.readyState === 'complete') r(true); else addEventListener('load', () => r(true)); })")
     outputs = js("return [...document.querySelectorAll('.cell-output, .cell-output-stderr, .cell-output-error')].map(e => e.textContent)")
     bad = [o[:300] for o in outputs if ERRORS.search(o)]
     assert not bad, f'{page}: cell outputs hold errors: {bad}'
