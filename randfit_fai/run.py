@@ -173,7 +173,7 @@ def _hint(s):
 def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=None, arch:str=None, epochs:int=None,
         bs:int=None, lr:float=None, wd:float=0., augment:bool=False, recipe:str=None, seed:int=0, stop_at_fit:bool=True,
         patience:int=0, first_fit:bool=False, resume:bool=False, out='randfit_runs', name:str=None, overwrite:bool=False,
-        device=None, graph:bool=None, size:int=None, subset:int=None, test_subset:int=None, data:ImageSet=None, cbs=None,
+        device=None, graph:bool=None, size:int=None, strict:bool=False, subset:int=None, test_subset:int=None, data:ImageSet=None, cbs=None,
         quiet:bool=False) -> RunResult:
     "Train `arch` on `dataset` with labels corrupted (`corrupt`, `noise`) and pixels randomized (`randomize`); record memorization"
     _check_args(dataset if data is None else None, corrupt, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe, subset, test_subset,
@@ -182,7 +182,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
     corrupt, lr, wd = float(corrupt), num(float, lr), float(wd)
     epochs, bs, seed, patience, subset, test_subset = (num(int, v) for v in (epochs, bs, seed, patience, subset, test_subset))
     device = default_device() if device is None else torch.device(device)
-    ds = get_dataset(dataset, size=size) if data is None else data
+    ds = get_dataset(dataset, size=size, strict=strict) if data is None else data
     if subset is not None or test_subset is not None: ds = subsample(ds, subset, seed, test_subset)
     shape, n = tuple(ds.x_train.shape[1:]), len(ds.x_train)
     r = {**recipe_for(shape, n, arch, device, recipe, bs), **{k: v for k, v in dict(epochs=epochs, lr=lr).items() if v is not None}}
@@ -300,13 +300,14 @@ def randfit(
     device:str=None, # Device, e.g. cpu or cuda (default: cuda if available)
     eager:bool=False, # Run each training step eagerly instead of replaying it as one CUDA graph (CUDA with bf16 only)
     size:int=None, # Resize folder images to size x size
+    strict:bool=False, # Refuse a folder with any unreadable image (default: leave them out, with a warning)
 ):
     "Train a network on true and randomized labels and report how well it memorizes (Zhang et al. 2017)"
     corrupts = [0., 1.] if corrupt is None else corrupt
     try:
         for c in corrupts: _check_args(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, patience, recipe, subset, test_subset,
                                        seed, None, device, size)
-        data = get_dataset(dataset, size=size)
+        data = get_dataset(dataset, size=size, strict=strict)
         _check_bs(bs, len(subsample(data, subset, seed, test_subset).x_train))
     except (ValueError, FileNotFoundError) as e: raise CliError(str(e)) from e  # a message, not a traceback
     try: results = [run(dataset, c, noise, randomize, arch, epochs, bs, lr, wd, augment, recipe, seed, not full, patience, first_fit,

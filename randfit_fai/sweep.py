@@ -25,7 +25,7 @@ def sweep(dataset='digits', corrupts=(0., .2, .4, .6, .8, 1.), randomize=(None,)
     for arch, (c, r), seed in grid: _check_args(None if data is not None else dataset, c, kwargs.get('noise', 'zhang'), r, arch,
                                              kwargs.get('epochs'), kwargs.get('bs'), kwargs.get('lr'), kwargs.get('wd', 0.), 0,
                                              kwargs.get('recipe'), subset, test_subset, seed, None, kwargs.get('device'), kwargs.get('size'))
-    ds = get_dataset(dataset) if data is None else data
+    ds = get_dataset(dataset, size=kwargs.get('size'), strict=kwargs.get('strict', False)) if data is None else data
     _check_bs(kwargs.get('bs'), len(subsample(ds, subset, 0, test_subset).x_train))
     rows = []
     for arch, (c, r), seed in progress_bar(grid, leave=False):

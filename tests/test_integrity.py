@@ -44,13 +44,19 @@ def test_damaged_or_edited_results_are_refused(tmp_path):
     with pytest.raises(ValueError, match='summary.json is damaged'): load_run(r.path)
 
 
-def test_a_damaged_image_cache_is_rebuilt_with_a_warning(tmp_path):
+def _folder(root):
+    "40 + 10 synthetic 8×8 images of 4 classes as PNG files in fastai's layout under `root`"
     from PIL import Image
     src = synthetic(n_train=40, n_test=10, n_classes=4, shape=(3, 8, 8))
     for split, xs, ys in (('train', src.x_train, src.y_train), ('test', src.x_test, src.y_test)):
         for i, (x, y) in enumerate(zip(xs, ys)):
-            d = tmp_path / 'imgs' / split / src.classes[y]; d.mkdir(parents=True, exist_ok=True)
+            d = root / split / src.classes[y]; d.mkdir(parents=True, exist_ok=True)
             Image.fromarray(x.permute(1, 2, 0).numpy()).save(d / f'{i}.png')
+    return root
+
+
+def test_a_damaged_image_cache_is_rebuilt_with_a_warning(tmp_path):
+    _folder(tmp_path / 'imgs')
     first = load_folder(tmp_path / 'imgs')
     cache = _cache_file(tmp_path / 'imgs', _image_files(tmp_path / 'imgs'), None)
     assert cache.exists()
@@ -58,6 +64,17 @@ def test_a_damaged_image_cache_is_rebuilt_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match='image cache .* is damaged'): again = load_folder(tmp_path / 'imgs')
     assert torch.equal(again.x_train, first.x_train) and (again.y_train == first.y_train).all()
     with warnings.catch_warnings(): warnings.simplefilter('error'); load_folder(tmp_path / 'imgs')  # rebuilt: no warning now
+
+
+def test_strict_refuses_an_unreadable_image_before_any_folder(tmp_path):
+    root = _folder(tmp_path / 'imgs'); (root / 'train' / 'c0' / 'empty.png').write_bytes(b'')
+    with pytest.raises(ValueError, match=r'empty.png.*strict=True'): run(str(root), strict=True, out=tmp_path / 'runs', quiet=True)
+    assert not (tmp_path / 'runs').exists()
+    cli = subprocess.run(['randfit', '--dataset', str(root), '--strict', '--out', str(tmp_path / 'cli')], capture_output=True, text=True)
+    assert cli.returncode != 0 and 'strict=True' in cli.stderr and 'Traceback' not in cli.stderr and not (tmp_path / 'cli').exists()
+    with pytest.warns(UserWarning, match='1 image.*could not be read'):
+        r = run(str(root), epochs=1, arch='mlp-1x64', out=tmp_path / 'runs', quiet=True)
+    assert r.summary['n_skipped'] == 1
 
 
 def test_kills_at_random_moments_lose_at_most_the_epoch_in_progress(tmp_path):
