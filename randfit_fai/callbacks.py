@@ -8,7 +8,10 @@ Docs: https://randfit-fai.github.io/randfit_fai/callbacks.html.md"""
 __all__ = ['served_labels', 'check_served', 'Memorize', 'Projection', 'config_diff', 'Checkpoint']
 
 # %% ../nbs/02_callbacks.ipynb #a29cdd45
-from fastai.vision.all import *
+from fastai.basics import *
+from fastai.vision.core import *
+from fastai.vision.data import *
+from fastai.callback.all import *
 from .data import *
 from .data import _atomic, _save_sealed, _load_sealed
 from .engine import *  # LeanLearner, DeviceLosses, GraphStep: importable from here as before

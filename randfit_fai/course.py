@@ -6,13 +6,13 @@ Docs: https://randfit-fai.github.io/randfit_fai/course.html.md"""
 
 # %% auto #0
 __all__ = ['SOLUTION', 'check_chance_band', 'check_changed_fraction', 'check_first_fit_medians', 'check_shuffle', 'check_gaps',
-           'check_param_count', 'check_min_norm', 'student_copy', 'randfit_student']
+           'check_param_count', 'check_min_norm', 'lessons_dir', 'student_copy', 'randfit_student']
 
 # %% ../nbs/07_course.ipynb #e4ab6b1b
 import ast, json, math
 from pathlib import Path
 import numpy as np, torch
-from fastcore.script import call_parse
+from fastcore.script import call_parse, CliError
 
 # %% ../nbs/07_course.ipynb #f34b4f64
 def _need(ok, hint):
@@ -106,9 +106,17 @@ def _stub(src):
         elif isinstance(node, ast.Assign): out.append(f"{', '.join(ast.unparse(t) for t in node.targets)} = ...")
     return '\n'.join(out)
 
-def student_copy(src='nbs/course', dest='randfit_course'):
-    "Write the lessons in `src` to `dest` with every solution replaced by a stub; returns how many solutions were removed"
-    src, dest = Path(src), Path(dest)
+def lessons_dir() -> Path:
+    "The course's lesson notebooks: `randfit_fai/lessons` when installed from a wheel, `nbs/course` in a clone"
+    import randfit_fai
+    pkg = Path(randfit_fai.__file__).parent
+    for d in (pkg / 'lessons', pkg.parent / 'nbs' / 'course'):
+        if any(d.glob('*.ipynb')): return d
+    raise FileNotFoundError(f"no lesson notebooks in {str(pkg / 'lessons')!r}: reinstall randfit_fai")
+
+def student_copy(src=None, dest='randfit_course'):
+    "Write the lessons in `src` (default: the package's) to `dest` with every solution replaced by a stub; returns how many"
+    src, dest = Path(src or lessons_dir()), Path(dest)
     nbs = sorted(src.glob('*.ipynb'))
     if not nbs: raise FileNotFoundError(f"no lesson notebooks in {str(src)!r}")
     if dest.resolve() == src.resolve(): raise ValueError(f"dest {str(dest)!r} is the lessons' own folder: the copy must go elsewhere")
@@ -123,6 +131,8 @@ def student_copy(src='nbs/course', dest='randfit_course'):
 
 @call_parse
 def randfit_student(dest:str,                 # Folder for the student copy
-                    src:str='nbs/course'):     # The lessons' folder
+                    src:str=None):             # The lessons' folder (default: the lessons installed with the package)
     "Copy the course's lessons without their solutions"
-    print(f"{student_copy(src, dest)} solutions removed; the lessons are in {dest}")
+    try: n = student_copy(src, dest)
+    except (FileNotFoundError, ValueError) as e: raise CliError(str(e)) from e  # a message, not a traceback
+    print(f"{n} solutions removed; the lessons are in {dest}")

@@ -10,7 +10,11 @@ __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'corrupt_labe
            'subsample', 'TensorDL', 'PadCropFlip', 'CropWhiten', 'fit_ceiling', 'RandData', 'show_randomizations']
 
 # %% ../nbs/00_data.ipynb #4b85f32c
-from fastai.vision.all import *
+# fastai without its vision models and augmentations: no torchvision to import, a second faster start
+from fastai.basics import *
+from fastai.vision.core import *
+from fastai.vision.data import *
+from fastai.callback.all import *
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 import hashlib, io, numbers, shutil, warnings

@@ -8,7 +8,10 @@ Docs: https://randfit-fai.github.io/randfit_fai/engine.html.md"""
 __all__ = ['LeanLearner', 'DeviceSmoothLoss', 'DeviceAvgLoss', 'DeviceLosses', 'sgd_update', 'capture_graph', 'GraphStep']
 
 # %% ../nbs/06_engine.ipynb #f0394554
-from fastai.vision.all import *
+from fastai.basics import *
+from fastai.vision.core import *
+from fastai.vision.data import *
+from fastai.callback.all import *
 from fastai.callback.core import _inner_loop
 from fastai.callback.fp16 import AMPMode
 import functools

@@ -8,7 +8,7 @@ Docs: https://randfit-fai.github.io/randfit_fai/models.html.md"""
 __all__ = ['count_params', 'mlp', 'WideBlock', 'wrn', 'Cat', 'inception', 'alexnet', 'create_model']
 
 # %% ../nbs/01_models.ipynb #523e48c3
-from fastai.vision.all import *
+from fastai.basics import *
 
 # %% ../nbs/01_models.ipynb #b2ecfb53
 def count_params(model:nn.Module, bn:bool=False):

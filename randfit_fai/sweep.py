@@ -8,7 +8,10 @@ Docs: https://randfit-fai.github.io/randfit_fai/sweep.html.md"""
 __all__ = ['PAPER_TABLE1', 'sweep', 'fig1a', 'fig1b', 'fig1c', 'figure_1', 'table1', 'randfit_sweep']
 
 # %% ../nbs/05_sweep.ipynb #cab6b8cf
-from fastai.vision.all import *
+from fastai.basics import *
+from fastai.vision.core import *
+from fastai.vision.data import *
+from fastai.callback.all import *
 from fastprogress.fastprogress import progress_bar
 from .data import *
 from .data import _atomic, _check_choice

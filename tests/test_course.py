@@ -79,7 +79,8 @@ def test_every_lesson_has_checked_exercises_and_the_parts_of_a_lesson():
 
 
 def test_student_copy_removes_every_solution_and_its_checks_then_fail(tmp_path):
-    out = subprocess.run(['randfit-student', str(tmp_path / 'mine'), '--src', str(COURSE)], capture_output=True, text=True, check=True).stdout
+    "From any folder, with no --src: the lessons come with the package"
+    out = subprocess.run(['randfit-student', 'mine'], capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     n = sum(''.join(c['source']).count(SOLUTION) for p in LESSONS for c in json.loads(p.read_text())['cells'])
     assert out.startswith(f'{n} solutions removed')
     nb = json.loads((tmp_path / 'mine' / '05_expressivity.ipynb').read_text())
@@ -89,3 +90,5 @@ def test_student_copy_removes_every_solution_and_its_checks_then_fail(tmp_path):
     with pytest.raises(AssertionError, match='Not yet'): check_param_count(ns['param_count'])
     for p in LESSONS: assert SOLUTION not in (tmp_path / 'mine' / p.name).read_text()
     with pytest.raises(FileNotFoundError, match='no lesson notebooks'): student_copy(tmp_path / 'nothing', tmp_path / 'x')
+    bad = subprocess.run(['randfit-student', 'x', '--src', 'nothing'], capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 1 and "no lesson notebooks in 'nothing'" in bad.stderr and 'Traceback' not in bad.stderr

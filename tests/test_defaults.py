@@ -161,3 +161,30 @@ def test_ctrl_c_in_the_cli_says_how_to_resume(tmp_path):
     p = subprocess.run([sys.executable, '-c', code, str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert p.returncode == 130 and 'Traceback' not in p.stderr and p.stderr.strip().splitlines()[-1].startswith('randfit: interrupted'), p.stderr
     assert '--resume' in p.stderr
+
+
+def test_a_cpu_run_chooses_its_threads_records_them_and_restores_pytorchs(tmp_path):
+    "The digits MLP has too little work per step for two threads: it trains with one; threads= overrides; PyTorch's count is restored"
+    before = torch.get_num_threads()
+    kw = dict(corrupt=1.0, epochs=2, stop_at_fit=False, device='cpu', out=tmp_path, quiet=True)
+    assert run('digits', name='chosen', **kw).summary['threads'] == 1
+    assert run('digits', name='two', threads=2, **kw).summary['threads'] == 2
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match='threads must be an integer >= 1, got 0'): run('digits', name='bad', threads=0, **kw)
+    assert not (tmp_path / 'bad').exists()
+
+
+def test_the_thread_rule_keeps_every_thread_for_a_large_step():
+    mlp, wrn = RUN.step_mflops('mlp-1x512', 10, (1, 8, 8), 64), RUN.step_mflops('wrn-16-4', 10, (3, 32, 32), 32)
+    assert mlp < RUN.THREADS_MIN_MFLOPS < wrn
+    with RUN.num_threads(2): assert (RUN.cpu_threads(mlp), RUN.cpu_threads(wrn)) == (1, 2)
+    with RUN.num_threads(1): assert RUN.cpu_threads(wrn) == 1, 'never more threads than a launcher (Ray, OMP_NUM_THREADS) allows'
+
+
+def test_randfit_threads_option(tmp_path):
+    bad = subprocess.run(['randfit', '--threads', '0', '--out', str(tmp_path / 'runs')], capture_output=True, text=True)
+    assert bad.returncode == 1 and 'threads must be an integer >= 1, got 0' in bad.stderr and 'Traceback' not in bad.stderr
+    assert not (tmp_path / 'runs').exists()
+    subprocess.run(['randfit', '--threads', '2', '--epochs', '1', '--corrupt', '1', '--out', str(tmp_path / 'runs')], check=True,
+                   capture_output=True)
+    assert json.loads((tmp_path / 'runs' / 'digits-mlp-1x512-p1-s0' / 'summary.json').read_text())['threads'] == 2

@@ -1,0 +1,81 @@
+"Sweeps on Ray (a local cluster of 2 CPUs): the same rows as a sequential sweep, a killed task retried and resumed, a failing cell reported in its row"
+import os, signal, sys
+import pandas as pd, pytest
+from fastai.vision.all import Callback
+from randfit_fai.sweep import sweep
+
+ray = pytest.importorskip('ray')
+ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the callbacks below travel to the workers by value
+KW = dict(corrupts=(0., 1.), epochs=4, stop_at_fit=False)
+TIMING = ('time_s', 'train_s', 'test_s', 'memorize_s')
+
+
+@pytest.fixture(scope='module')
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+class DieOnce(Callback):
+    "SIGKILL this process at the end of epoch `at`, once (the first cell to get there), after its checkpoint is written"
+    order = 100
+    def __init__(self, marker, at): self.marker, self.at = str(marker), at
+    def after_epoch(self):
+        if self.epoch + 1 == self.at and not os.path.exists(self.marker):
+            open(self.marker, 'w').close(); os.kill(os.getpid(), signal.SIGKILL)
+
+
+class FailRandomLabels(Callback):
+    def before_fit(self):
+        if self.learn.memorize.data.corrupt == 1.: raise RuntimeError('this cell fails')
+
+
+def _same(a, b):
+    "The two sweeps' histories agree, timings aside, to float tolerance (a Ray worker runs with its own thread count)"
+    for pa, pb in zip(a.path, b.path):
+        ha, hb = pd.read_csv(f'{pa}/history.csv'), pd.read_csv(f'{pb}/history.csv')
+        cols = [c for c in ha.columns if c not in TIMING]
+        pd.testing.assert_frame_equal(ha[cols], hb[cols], check_exact=False, rtol=1e-4)
+
+
+def test_ray_sweep_gives_the_sequential_rows_and_survives_a_killed_task(local_ray, tmp_path):
+    seq = sweep('digits', out=tmp_path / 'seq', **KW)
+    par = sweep('digits', out=tmp_path / 'ray', cluster='auto', cbs=DieOnce(tmp_path / 'killed', 2), **KW)
+    assert (tmp_path / 'killed').exists(), 'one task was killed'
+    assert (par.labels_sha1.values == seq.labels_sha1.values).all() and par.error.isna().all()
+    assert sorted(par.resumed_at_epoch.fillna(0).tolist()) == [0, 2], 'the killed cell was retried and resumed from its epoch-2 checkpoint'
+    _same(seq, par)
+    assert set(par.node) == {os.uname().nodename} and (par.device == 'cpu').all()
+
+
+def test_driver_storage_writes_the_run_folders_on_the_driver_and_reads_them_back(local_ray, tmp_path):
+    "`out` local to the driver: each task runs in a folder of its own and sends the files back; a killed task restarts"
+    from randfit_fai.run import load_run
+    df = sweep('digits', out=tmp_path / 'drv', cluster='auto', storage='driver', cbs=DieOnce(tmp_path / 'killed', 2), **KW)
+    assert (tmp_path / 'killed').exists() and df.error.isna().all() and df.resumed_at_epoch.isna().all()
+    for p in df.path:
+        r = load_run(p)  # verified against the SHA-256s in its summary
+        assert str(tmp_path / 'drv') in p and len(r.history) == 4 and (r.path / 'curves.png').exists()
+    stamps = {p: os.stat(f'{p}/summary.json').st_mtime_ns for p in df.path}
+    again = sweep('digits', out=tmp_path / 'drv', cluster='auto', storage='driver', **KW)
+    assert again.path.tolist() == df.path.tolist() and {p: os.stat(f'{p}/summary.json').st_mtime_ns for p in again.path} == stamps
+
+
+def test_a_failing_cell_is_reported_in_its_row(local_ray, tmp_path):
+    df = sweep('digits', out=tmp_path, cluster='auto', cbs=FailRandomLabels(), **KW)
+    ok, bad = df.set_index('corrupt').loc[0.], df.set_index('corrupt').loc[1.]
+    assert pd.isna(ok.error) and ok.final_train_acc > 0.9 and 'this cell fails' in bad.error
+
+
+def test_without_ray_cluster_is_refused_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'ray', None)
+    with pytest.raises(ValueError, match=r'pip install "randfit_fai\[ray\]"'): sweep('digits', out=tmp_path / 'x', cluster='local', **KW)
+    assert not (tmp_path / 'x').exists()
+
+
+def test_the_slurm_example_is_valid_bash():
+    import subprocess
+    from pathlib import Path
+    script = Path(__file__).resolve().parent.parent / 'examples' / 'slurm_sweep.sbatch'
+    assert subprocess.run(['bash', '-n', str(script)]).returncode == 0 and 'randfit-sweep' in script.read_text()
