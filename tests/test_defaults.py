@@ -174,11 +174,15 @@ def test_a_cpu_run_chooses_its_threads_records_them_and_restores_pytorchs(tmp_pa
     assert not (tmp_path / 'bad').exists()
 
 
-def test_the_thread_rule_keeps_every_thread_for_a_large_step():
+def test_the_thread_rule(monkeypatch):
+    "One thread for a small step; for a large one every core but one, or what OMP_NUM_THREADS (a user, Ray) set"
     mlp, wrn = RUN.step_mflops('mlp-1x512', 10, (1, 8, 8), 64), RUN.step_mflops('wrn-16-4', 10, (3, 32, 32), 32)
     assert mlp < RUN.THREADS_MIN_MFLOPS < wrn
-    with RUN.num_threads(2): assert (RUN.cpu_threads(mlp), RUN.cpu_threads(wrn)) == (1, 2)
-    with RUN.num_threads(1): assert RUN.cpu_threads(wrn) == 1, 'never more threads than a launcher (Ray, OMP_NUM_THREADS) allows'
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    with RUN.num_threads(4): assert (RUN.cpu_threads(mlp), RUN.cpu_threads(wrn)) == (1, 3)
+    with RUN.num_threads(2): assert RUN.cpu_threads(wrn) == 1
+    monkeypatch.setenv('OMP_NUM_THREADS', '4')
+    with RUN.num_threads(4): assert (RUN.cpu_threads(mlp), RUN.cpu_threads(wrn)) == (1, 4)
 
 
 def test_randfit_threads_option(tmp_path):
