@@ -1,10 +1,12 @@
 """How many intra-op threads should a CPU run use: one, or all cores? Quiet, and with one busy competing process.
 
-Claim measured (the CPU thread choice): below `THREADS_MIN_MFLOPS` of training work per step, one thread trains faster
-than two, quiet and loaded; above it two threads win when the machine is quiet. `run()` chooses by that rule.
-Measured on this project's 2-core CPU (x86_64), 2026-11-30: `bench/results/cpu-2026-11-30-threads.json` and the
-Performance page; the digits MLP (14.5 MFLOP per step) took 0.29 s an epoch with 2 threads against 0.08 s with 1 under
-load, and WRN-16-4 (37,700 MFLOP per step) 1.9× faster with 2 threads when quiet.
+Claim measured (the CPU thread choice): two threads help a quiet 2-core machine a little and cost several times as
+much as soon as one other process is busy, for every network size; one thread barely notices the busy process. Hence
+`run()`'s rule: one thread below `THREADS_MIN_MFLOPS` of training work per step, else all cores but one (one, on two
+cores) unless `OMP_NUM_THREADS` is set. Measured on this project's 2-core CPU (x86_64), 2026-11-30
+(`bench/results/cpu-2026-11-30-threads.json`, the Performance page): the digits MLP (14.5 MFLOP per step) 0.045 s an
+epoch with 1 thread and 0.209 s with 2 beside a busy process; WRN-16-4 (37,691 MFLOP per step) 1.76 times faster with
+2 threads when quiet, 3.4 times slower with them when busy.
 
 For each case: `run()` for `--epochs` epochs (no stopping at fit) with 1 and with 2 threads, first quiet, then beside a
 busy process (`while True: pass`); the seconds per epoch (training + test pass + memorization pass) are the median over

@@ -9,7 +9,7 @@ __all__ = ['SOLUTION', 'check_chance_band', 'check_changed_fraction', 'check_fir
            'check_param_count', 'check_min_norm', 'lessons_dir', 'student_copy', 'randfit_student']
 
 # %% ../nbs/07_course.ipynb #e4ab6b1b
-import ast, json, math
+import ast, json, math, os
 from pathlib import Path
 import numpy as np, torch
 from fastcore.script import call_parse, CliError
@@ -21,6 +21,14 @@ def _need(ok, hint):
 def _close(a, b, rtol=1e-6):
     try: return np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol, atol=1e-12)
     except (TypeError, ValueError): return False
+
+def _numbers(v, n:int):
+    "`v` as a float array of `n` numbers (from ints, floats, sequences, arrays, tensors of any shape), or None"
+    if v is None or isinstance(v, (str, bytes)): return None
+    if torch.is_tensor(v): v = v.detach().cpu().double()
+    try: a = np.asarray(v, dtype=float).reshape(-1)
+    except (TypeError, ValueError): return None
+    return a if a.size == n and np.isfinite(a).all() else None
 
 # %% ../nbs/07_course.ipynb #f5fcefad
 def check_chance_band(f):
@@ -34,21 +42,39 @@ def check_chance_band(f):
     return 'Correct: chance is 1/K, and its standard error √(p(1 − p)/n) shrinks with the test set'
 
 # %% ../nbs/07_course.ipynb #b233166e
-def check_changed_fraction(answer, data):
-    "Check `answer` is the fraction of training images whose served label differs from their true one in `data` (a `RandData`)"
-    _need(isinstance(answer, (float, np.floating)) or torch.is_tensor(answer) and answer.numel() == 1, f"the answer should be one number, not {answer!r}")
-    _need(_close(float(answer), data.corrupted.mean()), f"{float(answer):.4f} is not it: compare each served label with the true label "
+def check_changed_fraction(f, data):
+    "Check `f(dl, data)` is the fraction of images whose label as `dl` serves it differs from the true one in `data`"
+    from randfit_fai.data import RandData
+    from randfit_fai.callbacks import served_labels
+    dl = data.dataloaders(bs=64, device='cpu').train
+    want = float((served_labels(dl) != torch.as_tensor(data.y_clean)).float().mean())
+    got = _numbers(f(dl, data), 1)
+    _need(got is not None, "f(dl, data) should return one number (a float, or a 0-d array or tensor)")
+    _need(_close(got, want), f"{got[0]:.4f} is not it: compare each label the loader serves with the true label "
           "(`data.y_clean`) of the same image, in item order, and take the mean of the differences")
-    return f'Correct: {float(answer):.1%} of the labels the loss sees are not the true ones'
+    clean = RandData(data.ds, seed=data.seed).dataloaders(bs=64, device='cpu').train  # a corruption never applied
+    got = _numbers(f(clean, data), 1)
+    _need(got is not None and got[0] == 0, f"given a loader that serves the true labels, f returns {got}, not 0: "
+          "read the labels from the loader, not from `data`")
+    return (f"Correct: {want:.1%} of the labels the loss sees are not the true ones; a loader that serves the true "
+            "labels shows 0 %")
 
 # %% ../nbs/07_course.ipynb #c75cf84e
-def check_first_fit_medians(answer, epochs, corrupted):
-    "Check `answer` is (median first-fit epoch of kept labels, of changed labels), from `epochs` and the `corrupted` mask"
-    epochs, corrupted = np.asarray(epochs), np.asarray(corrupted, dtype=bool)
-    _need(answer is not None and np.size(answer) == 2, f"the answer should be two numbers (kept, changed), not {answer!r}")
-    _need(_close(answer, (np.median(epochs[~corrupted]), np.median(epochs[corrupted]))), f"{tuple(answer)} is not it: split the "
-          "first-fit epochs by the corrupted mask (kept: where it is False) and take each part's median")
-    return 'Correct: the kept (true) labels are fitted first; the changed ones are memorized later, one by one'
+def check_first_fit_medians(answer, run, data):
+    "Check `answer` is (median first-fit epoch of kept labels, of changed labels) in `run`, which trained on `data`"
+    from randfit_fai.run import labels_sha1
+    _need(labels_sha1(data) == run.summary['labels_sha1'], "`data` does not draw the labels this run trained on: "
+          "build it with the run's `corrupt` and `seed`")
+    epochs = np.load(Path(run.path) / 'first_fit_epoch.npy').astype(int)
+    fitted, changed = epochs >= 0, np.asarray(data.corrupted, dtype=bool)
+    want = np.array([np.median(epochs[fitted & ~changed]), np.median(epochs[fitted & changed])])
+    got = _numbers(answer, 2)
+    _need(got is not None, "the answer should be two numbers: (kept, changed)")
+    _need(_close(got, want), f"{tuple(got)} is not it: split the first-fit epochs by `data.corrupted` (kept: where it "
+          "is False), leave out the images never fitted (epoch -1), and take each part's median")
+    order = ("the kept (true) labels are fitted first, the changed ones memorized later" if want[0] < want[1] else
+             "here the changed labels were not fitted later than the kept ones")
+    return f"Correct: median first fit at epoch {want[0]:g} for kept labels and {want[1]:g} for changed ones; {order}"
 
 # %% ../nbs/07_course.ipynb #90e7dd9f
 def check_shuffle(f):
@@ -63,11 +89,19 @@ def check_shuffle(f):
 
 # %% ../nbs/07_course.ipynb #ec65b08a
 def check_gaps(answer, df):
-    "Check `answer` holds train minus test accuracy, in percentage points, for each row of `df` (columns `train_acc`, `test_acc`, in %)"
-    _need(answer is not None and np.size(answer) == len(df), f"the answer should hold one number per row ({len(df)}), not {answer!r}")
-    _need(_close(answer, df.train_acc.astype(float) - df.test_acc.astype(float), rtol=1e-4), "not the gaps: for each row, "
-          "train accuracy minus test accuracy, both in %")
-    return 'Correct: the gap with random labels is the largest whatever the regularizer'
+    "Check `answer` holds train minus test accuracy, in points, for each row of `df` (a `table1`); says what they show"
+    want = (df.train_acc.astype(float) - df.test_acc.astype(float)).to_numpy()
+    got = _numbers(answer, len(df))
+    _need(got is not None, f"the answer should hold one number per row of the table ({len(df)})")
+    _need(_close(got, want, rtol=1e-4), "not the gaps: for each row, train accuracy minus test accuracy, both in %")
+    rand, true = want[df.corrupt.to_numpy() == 1], want[df.corrupt.to_numpy() == 0]
+    if not len(rand) or not len(true): return f"Correct: gaps from {want.min():.1f} to {want.max():.1f} points"
+    span = lambda g: f"{g.min():.1f}–{g.max():.1f} points"
+    if rand.min() > true.max():
+        return (f"Correct: every gap with random labels ({span(rand)}) is larger than every gap with true labels "
+                f"({span(true)}), whatever the regularizer")
+    return (f"Correct, and here the random-label gaps ({span(rand)}) do not all exceed the true-label gaps "
+            f"({span(true)}): look at which rows overlap")
 
 # %% ../nbs/07_course.ipynb #5c4764f8
 def check_param_count(f):
@@ -106,6 +140,27 @@ def _stub(src):
         elif isinstance(node, ast.Assign): out.append(f"{', '.join(ast.unparse(t) for t in node.targets)} = ...")
     return '\n'.join(out)
 
+def _names(src, defined=False):
+    "The names `src` uses, or (`defined`) the functions and variables it defines at its top level"
+    try: tree = ast.parse('\n'.join(l for l in src.splitlines() if not l.startswith(('#|', '%', '!'))))
+    except SyntaxError: return set()
+    if not defined: return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)} | {
+        t.id for n in tree.body if isinstance(n, ast.Assign) for tt in n.targets for t in ast.walk(tt) if isinstance(t, ast.Name)}
+
+def _exercise_sheet(nb):
+    "Replace `nb`'s solutions by stubs and clear every output that shows an answer; returns how many solutions"
+    answers, n = set(), 0
+    for c in nb['cells']:
+        if c['cell_type'] != 'code': continue
+        src = ''.join(c['source'])
+        if SOLUTION in src:
+            answers |= _names(src, defined=True)
+            c['source'] = _stub(src).splitlines(True); n += 1
+        elif 'check_' not in src and not _names(src) & answers: continue  # shows no answer: its output stays
+        c.update(outputs=[], execution_count=None)
+    return n
+
 def lessons_dir() -> Path:
     "The course's lesson notebooks: `randfit_fai/lessons` when installed from a wheel, `nbs/course` in a clone"
     import randfit_fai
@@ -114,25 +169,30 @@ def lessons_dir() -> Path:
         if any(d.glob('*.ipynb')): return d
     raise FileNotFoundError(f"no lesson notebooks in {str(pkg / 'lessons')!r}: reinstall randfit_fai")
 
-def student_copy(src=None, dest='randfit_course'):
-    "Write the lessons in `src` (default: the package's) to `dest` with every solution replaced by a stub; returns how many"
+def student_copy(src=None, dest='randfit_course', overwrite:bool=False):
+    "Write the lessons in `src` (default: the package's) to `dest` as exercise sheets; returns how many solutions went"
     src, dest = Path(src or lessons_dir()), Path(dest)
     nbs = sorted(src.glob('*.ipynb'))
     if not nbs: raise FileNotFoundError(f"no lesson notebooks in {str(src)!r}")
     if dest.resolve() == src.resolve(): raise ValueError(f"dest {str(dest)!r} is the lessons' own folder: the copy must go elsewhere")
-    nbj, n = [json.loads(p.read_text()) for p in nbs], 0
-    for nb in nbj:
-        for c in nb['cells']:
-            if c['cell_type'] == 'code' and SOLUTION in ''.join(c['source']):
-                c.update(source=_stub(''.join(c['source'])).splitlines(True), outputs=[], execution_count=None); n += 1
+    if dest.is_dir() and any(dest.iterdir()) and not overwrite:
+        raise FileExistsError(f"{str(dest)!r} is not empty: choose an empty folder, or overwrite=True (--overwrite) to "
+                              "replace the lessons in it")
+    if dest.exists() and not dest.is_dir(): raise FileExistsError(f"{str(dest)!r} is a file, not a folder")
+    nbj = [json.loads(p.read_text()) for p in nbs]
+    n = sum(_exercise_sheet(nb) for nb in nbj)
     dest.mkdir(parents=True, exist_ok=True)
-    for p, nb in zip(nbs, nbj): (dest / p.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    for p, nb in zip(nbs, nbj):  # through a file of our own and a rename: a link planted in `dest` is replaced, not followed
+        tmp = dest / f'.{p.name}.tmp{os.getpid()}'
+        tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+        os.replace(tmp, dest / p.name)
     return n
 
 @call_parse
 def randfit_student(dest:str,                 # Folder for the student copy
-                    src:str=None):             # The lessons' folder (default: the lessons installed with the package)
-    "Copy the course's lessons without their solutions"
-    try: n = student_copy(src, dest)
-    except (FileNotFoundError, ValueError) as e: raise CliError(str(e)) from e  # a message, not a traceback
+                    src:str=None,              # The lessons' folder (default: the lessons installed with the package)
+                    overwrite:bool=False):     # Replace the lessons in a folder that is not empty
+    "Copy the course's lessons as exercise sheets: solutions and the outputs that show them removed"
+    try: n = student_copy(src, dest, overwrite)
+    except (FileNotFoundError, FileExistsError, ValueError) as e: raise CliError(str(e)) from e  # a message, not a traceback
     print(f"{n} solutions removed; the lessons are in {dest}")

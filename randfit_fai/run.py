@@ -6,7 +6,8 @@ Docs: https://randfit-fai.github.io/randfit_fai/run.html.md"""
 
 # %% auto #0
 __all__ = ['MIN_STEPS', 'RECIPES', 'THREADS_MIN_MFLOPS', 'LONG_RUN_S', 'sgd', 'family', 'recipe_for', 'paper_lr', 'step_mflops',
-           'cpu_threads', 'num_threads', 'RunResult', 'run', 'load_run', 'results_table', 'randfit']
+           'cpu_threads', 'num_threads', 'RunResult', 'native_bf16', 'labels_sha1', 'run', 'load_run', 'results_table',
+           'randfit']
 
 # %% ../nbs/03_run.ipynb #09254997
 from fastai.basics import *
@@ -151,22 +152,28 @@ def _writer(path):
         try: yield
         finally: (path / '.lock').unlink(missing_ok=True)
 
+def native_bf16(device) -> bool:
+    "Whether `device` computes in bf16 natively: a CUDA GPU of compute capability 8.0+ (a T4, 7.5, only emulates it)"
+    return torch.device(device).type == 'cuda' and torch.cuda.is_bf16_supported(including_emulation=False)
+
 def _use_graph(device, graph=None):
-    "Whether training steps are replayed as CUDA graphs (`GraphStep`): as asked, else on CUDA with bf16; refused without bf16"
-    bf16 = device.type == 'cuda' and torch.cuda.is_bf16_supported()
-    if graph and device.type == 'cuda' and not bf16: raise ValueError(f"graph=True needs bf16, which {torch.cuda.get_device_name(device)} lacks")
+    "Whether training steps are replayed as CUDA graphs (`GraphStep`): as asked, else with native bf16; refused without"
+    bf16 = native_bf16(device)
+    if graph and device.type == 'cuda' and not bf16:
+        raise ValueError(f"graph=True needs native bf16, which {torch.cuda.get_device_name(device)} lacks")
     return bf16 if graph is None else graph
 
 def _precision(learn, device):
-    "bf16 (else fp16) mixed precision and channels_last on CUDA; fp32 elsewhere"
+    "Native bf16, else fp16 with loss scaling, and channels_last, on CUDA; fp32 elsewhere"
     if device.type != 'cuda': return 'fp32'
-    if torch.cuda.is_bf16_supported(): learn.to_bf16()
-    else: learn.to_fp16()
+    bf16 = native_bf16(device)
+    if bf16: learn.to_bf16()
+    else: learn.to_fp16()  # fastai's MixedPrecision: fp16 autocast and a GradScaler
     if any(isinstance(m, nn.Conv2d) for m in learn.model.modules()): learn.add_cb(ChannelsLast())
-    return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+    return 'bf16' if bf16 else 'fp16'
 
 # %% ../nbs/03_run.ipynb #3fcd26ed
-def _labels_hash(rd):
+def labels_sha1(rd) -> str:
     "A fingerprint of the labels and pixels drawn for a run"
     h = hashlib.sha1(np.ascontiguousarray(rd.y).tobytes())
     if rd.perm is not None: h.update(rd.perm.numpy().tobytes())
@@ -226,10 +233,10 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
                     f"{'-' + noise if noise != 'zhang' else ''}{'-' + randomize if randomize else ''}"
                     f"{'-wd' + format(wd, 'g') if wd else ''}{'-aug' if augment else ''}{'-paper' if paper else ''}-s{seed}")
     rdata = RandData(ds, corrupt=corrupt, noise=noise, randomize=randomize, seed=seed)
-    labels_sha1 = _labels_hash(rdata)
+    labels = labels_sha1(rdata)
     config = dict(dataset=ds.name, data_sha1=_data_hash(ds), corrupt=corrupt, noise=noise, randomize=randomize, seed=seed,
                   recipe=recipe, **r, wd=wd, augment=augment, stop_at_fit=stop_at_fit, patience=patience, first_fit=first_fit,
-                  subset=subset, test_subset=test_subset, subset_sha1=_subset_hash(ds), labels_sha1=labels_sha1, device=device.type,
+                  subset=subset, test_subset=test_subset, subset_sha1=_subset_hash(ds), labels_sha1=labels, device=device.type,
                   graph=graph, version=randfit_fai.__version__)
     path = Path(out) / name
     if resume and (path / 'summary.json').exists():
@@ -268,7 +275,7 @@ def run(dataset='digits', corrupt:float=0., noise:str='zhang', randomize:str=Non
                        n_train=rdata.n_train, fit_ceiling=rdata.fittable / rdata.n_train, n_test=rdata.n_test, subset=subset, test_subset=test_subset, subset_sha1=config['subset_sha1'],
                        n_classes=ds.n_classes, n_skipped=ds.n_skipped, n_params=count_params(model),
                        device=str(torch.cuda.get_device_name(device) if device.type == 'cuda' else device), precision=precision, graph=graph, threads=torch.get_num_threads(),
-                       projected_s=getattr(learn, 'projected_s', None), labels_sha1=labels_sha1, resumed_at_epoch=start or None, torch=torch.__version__,
+                       projected_s=getattr(learn, 'projected_s', None), labels_sha1=labels, resumed_at_epoch=start or None, torch=torch.__version__,
                        version=randfit_fai.__version__, config=config)
         summary['hint'] = None if summary['fitted'] else _hint(summary)
         if first_fit:

@@ -96,8 +96,8 @@ def sweep(dataset='digits', corrupts=(0., .2, .4, .6, .8, 1.), randomize=(None,)
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_sweep.ipynb #7ca3cd29
-_FIG1A = [('true labels', 0., None), ('random labels', 1., None), ('shuffled pixels', 0., 'shuffled_pixels'),
-          ('random pixels', 0., 'random_pixels'), ('Gaussian', 0., 'gaussian')]
+_FIG1A = [('true labels', 0., None, '-'), ('random labels', 1., None, '-'), ('shuffled pixels', 0., 'shuffled_pixels', '--'),
+          ('random pixels', 0., 'random_pixels', '-.'), ('Gaussian', 0., 'gaussian', ':')]  # dashes: a curve on top of another still shows
 
 def _label(df, arch=None):
     s = df.iloc[0]
@@ -109,11 +109,11 @@ def fig1a(df, arch=None, ax=None):
     "Training loss (full training set) against steps, for the true data and each randomization of one `arch`"
     arch = arch or df.arch.iloc[0]; d = df[df.arch == arch]
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
-    for lbl, c, r in _FIG1A:
+    for lbl, c, r, ls in _FIG1A:
         sel = d[(d.corrupt == c) & ((d.randomize == r) if r else d.randomize.isna())]
         if len(sel):
             h = load_run(sel.path.iloc[0]).history
-            ax.plot(h.step, h.train_loss, label=lbl)
+            ax.plot(h.step, h.train_loss, ls, label=lbl)
     ax.set(xlabel='training steps', ylabel='training loss', title=f'(a) {_label(d, arch)}'); ax.legend()
     return ax
 

@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 from randfit_fai.course import *
 from randfit_fai.data import RandData, digits
+from randfit_fai.callbacks import served_labels
 
 COURSE = Path(__file__).resolve().parent.parent / 'nbs' / 'course'
 LESSONS = sorted(p for p in COURSE.glob('0*.ipynb'))
@@ -19,20 +20,46 @@ def test_chance_band():
         with pytest.raises(AssertionError, match='Not yet'): check_chance_band(wrong)
 
 
+def _changed(dl, d): return (served_labels(dl) != torch.as_tensor(d.y_clean)).float().mean()
+
 def test_changed_fraction():
+    "Every scalar form of the right answer passes; an answer read from `data` instead of the loader fails"
     rd = RandData(digits(), corrupt=.6, seed=1)
-    assert check_changed_fraction(float(rd.corrupted.mean()), rd).startswith('Correct')
-    assert check_changed_fraction(torch.tensor(rd.corrupted.mean()), rd).startswith('Correct')
-    for wrong in (.6, 1 - rd.corrupted.mean(), 'x', None):
-        with pytest.raises(AssertionError, match='Not yet'): check_changed_fraction(wrong, rd)
+    forms = (_changed, lambda dl, d: float(_changed(dl, d)), lambda dl, d: _changed(dl, d).numpy(),  # a 0-d array
+             lambda dl, d: np.float32(_changed(dl, d)), lambda dl, d: _changed(dl, d).reshape(1))
+    for f in forms: assert check_changed_fraction(f, rd).startswith('Correct')
+    wrongs = (lambda dl, d: d.corrupted.mean(),  # right on rd's loader, but never reads the loader: 0.55 on a clean one
+              lambda dl, d: (served_labels(dl) != torch.as_tensor(d.y)).float().mean(),  # against the drawn labels
+              lambda dl, d: .6, lambda dl, d: 1 - _changed(dl, d), lambda dl, d: 'x', lambda dl, d: None)
+    for f in wrongs:
+        with pytest.raises(AssertionError, match='Not yet'): check_changed_fraction(f, rd)
 
 
-def test_first_fit_medians():
-    rng = np.random.default_rng(0)
-    c = rng.random(100) < .5; e = np.where(c, rng.integers(20, 60, 100), rng.integers(1, 10, 100))
-    assert check_first_fit_medians((np.median(e[~c]), np.median(e[c])), e, c).startswith('Correct')
-    for wrong in ((np.median(e[c]), np.median(e[~c])), (np.mean(e[~c]), np.mean(e[c])), np.median(e), None):
-        with pytest.raises(AssertionError, match='Not yet'): check_first_fit_medians(wrong, e, c)
+@pytest.fixture(scope='module')
+def half_run(tmp_path_factory):
+    "A short corrupt=0.5 digits run with first-fit epochs: some images are never fitted (-1)"
+    from randfit_fai.run import run
+    return run('digits', corrupt=.5, epochs=20, stop_at_fit=False, first_fit=True, quiet=True,
+               out=tmp_path_factory.mktemp('first_fit'))
+
+
+def test_first_fit_medians(half_run):
+    data = RandData(digits(), corrupt=.5, seed=0)
+    e, c = np.load(half_run.path / 'first_fit_epoch.npy').astype(int), data.corrupted
+    ok = e >= 0
+    assert (~ok).any() and ok.any(), 'some images fitted, some never: the check must leave out the -1s'
+    right = (np.median(e[ok & ~c]), np.median(e[ok & c]))
+    for form in (right, list(right), np.array(right), torch.tensor(right)):
+        msg = check_first_fit_medians(form, half_run, data)
+        assert msg.startswith('Correct') and ('fitted first' in msg) == (right[0] < right[1])
+    wrongs = (right[::-1], (np.median(e[~c]), np.median(e[c])), (np.mean(e[ok & ~c]), np.mean(e[ok & c])),
+              np.median(e[ok]), None)
+    for wrong in wrongs:
+        assert wrong is None or np.size(wrong) != 2 or not np.allclose(wrong, right), wrong
+        with pytest.raises(AssertionError, match='Not yet'): check_first_fit_medians(wrong, half_run, data)
+    other = RandData(digits(), corrupt=.5, seed=1)  # the mask of labels this run did not train on
+    with pytest.raises(AssertionError, match='does not draw the labels this run trained on'):
+        check_first_fit_medians(right, half_run, other)
 
 
 def test_shuffle():
@@ -44,9 +71,14 @@ def test_shuffle():
 
 
 def test_gaps():
-    t = pd.DataFrame(dict(train_acc=[100., 100., 99.5], test_acc=[97.8, 10.3, 9.9]))
-    assert check_gaps(list(t.train_acc - t.test_acc), t).startswith('Correct')
-    for wrong in (list(t.test_acc - t.train_acc), [2.2, 89.7], list(t.train_acc / t.test_acc)):
+    t = pd.DataFrame(dict(corrupt=[0., 1., 0.], train_acc=[100., 100., 99.5], test_acc=[97.8, 10.3, 96.9]))
+    g = t.train_acc - t.test_acc
+    for form in (list(g), g, g.to_numpy(), torch.tensor(g.to_numpy()), tuple(g)):
+        assert 'larger than every gap with true labels' in check_gaps(form, t)
+    u = pd.DataFrame(dict(corrupt=[0., 1., 1.], train_acc=[100., 100., 60.], test_acc=[50., 10., 12.]))
+    msg = check_gaps(list(u.train_acc - u.test_acc), u)  # a random-label gap below a true-label one: said so
+    assert msg.startswith('Correct') and 'larger than every' not in msg and 'do not all exceed' in msg
+    for wrong in (list(t.test_acc - t.train_acc), [2.2, 89.7], list(t.train_acc / t.test_acc), None, 'x'):
         with pytest.raises(AssertionError, match='Not yet'): check_gaps(wrong, t)
 
 
@@ -88,7 +120,16 @@ def test_student_copy_removes_every_solution_and_its_checks_then_fail(tmp_path):
     assert SOLUTION not in stub and 'return' not in stub
     ns = {}; exec(stub, ns)  # what a student starts from runs, and its check says "Not yet"
     with pytest.raises(AssertionError, match='Not yet'): check_param_count(ns['param_count'])
-    for p in LESSONS: assert SOLUTION not in (tmp_path / 'mine' / p.name).read_text()
+    for p in LESSONS:
+        text = (tmp_path / 'mine' / p.name).read_text()
+        assert SOLUTION not in text and 'Correct:' not in text, f'{p.name} gives an answer away'
+    refused = subprocess.run(['randfit-student', 'mine'], capture_output=True, text=True, cwd=tmp_path)
+    assert refused.returncode == 1 and "'mine' is not empty" in refused.stderr and 'Traceback' not in refused.stderr
+    target = tmp_path / 'elsewhere.txt'; target.write_text('keep me')
+    (tmp_path / 'mine' / LESSONS[0].name).unlink(); (tmp_path / 'mine' / LESSONS[0].name).symlink_to(target)
+    subprocess.run(['randfit-student', 'mine', '--overwrite'], capture_output=True, check=True, cwd=tmp_path)
+    assert target.read_text() == 'keep me', 'a link planted in the folder was written through'
+    assert not (tmp_path / 'mine' / LESSONS[0].name).is_symlink()
     with pytest.raises(FileNotFoundError, match='no lesson notebooks'): student_copy(tmp_path / 'nothing', tmp_path / 'x')
     bad = subprocess.run(['randfit-student', 'x', '--src', 'nothing'], capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 1 and "no lesson notebooks in 'nothing'" in bad.stderr and 'Traceback' not in bad.stderr

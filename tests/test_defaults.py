@@ -192,3 +192,26 @@ def test_randfit_threads_option(tmp_path):
     subprocess.run(['randfit', '--threads', '2', '--epochs', '1', '--corrupt', '1', '--out', str(tmp_path / 'runs')], check=True,
                    capture_output=True)
     assert json.loads((tmp_path / 'runs' / 'digits-mlp-1x512-p1-s0' / 'summary.json').read_text())['threads'] == 2
+
+
+class _FakeLearner:
+    "What `_precision` touches of a `Learner`, recording the calls"
+    def __init__(self, conv=False): self.model, self.calls = torch.nn.Conv2d(3, 3, 1) if conv else torch.nn.Linear(2, 2), []
+    def to_bf16(self): self.calls.append('bf16')
+    def to_fp16(self): self.calls.append('fp16')
+    def add_cb(self, cb): self.calls.append(type(cb).__name__)
+
+
+@pytest.mark.parametrize('native', [False, True], ids=['T4 (7.5, bf16 emulated)', 'A100/H100/H200 (8.0+)'])
+def test_precision_and_graph_steps_follow_native_bf16(monkeypatch, native):
+    "A T4 reports bf16 as supported through emulation: it gets fp16 with loss scaling and eager steps, not bf16 and graphs"
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda including_emulation=True: native or including_emulation)
+    monkeypatch.setattr(torch.cuda, 'get_device_name', lambda device=None: 'Tesla T4' if not native else 'NVIDIA H200')
+    cuda = torch.device('cuda')
+    assert RUN.native_bf16(cuda) is native and RUN._use_graph(cuda) is native
+    learn = _FakeLearner(conv=True)
+    assert RUN._precision(learn, cuda) == ('bf16' if native else 'fp16')
+    assert learn.calls == ['bf16' if native else 'fp16', 'ChannelsLast']
+    if not native:
+        with pytest.raises(ValueError, match='graph=True needs native bf16, which Tesla T4 lacks'): RUN._use_graph(cuda, True)
+    assert RUN._precision(_FakeLearner(), torch.device('cpu')) == 'fp32' and not RUN.native_bf16('cpu')
