@@ -6,7 +6,7 @@ Docs: https://randfit-fai.github.io/randfit_fai/course.html.md"""
 
 # %% auto #0
 __all__ = ['SOLUTION', 'check_chance_band', 'check_changed_fraction', 'check_first_fit_medians', 'check_shuffle', 'check_gaps',
-           'check_param_count', 'check_min_norm', 'lessons_dir', 'student_copy', 'randfit_student']
+           'check_param_count', 'check_min_norm', 'check_rademacher', 'lessons_dir', 'student_copy', 'randfit_student']
 
 # %% ../nbs/07_course.ipynb #e4ab6b1b
 import ast, json, math, os
@@ -125,6 +125,18 @@ def check_min_norm(f):
         _need(np.allclose(w, np.linalg.pinv(X) @ y, atol=1e-6), "w fits, but it is not the smallest such w: the minimum-norm "
               "solution lies in the span of the rows of X, w = Xᵀ α")
     return 'Correct: among all the interpolating w, the one in the row span of X is the shortest'
+
+# %% ../nbs/07_course.ipynb #l7check
+def check_rademacher(f):
+    "Check `f(train_accs)` estimates empirical Rademacher complexity from a class's accuracies on random ±1 labelings"
+    rng = np.random.default_rng(0)
+    for accs in ([1., 1., 1.], [.9, 1., .8], rng.uniform(.5, 1, 7), [.5, .5]):
+        want = float(np.mean(2 * np.asarray(accs) - 1))
+        got = _numbers(f(list(accs)), 1)
+        _need(got is not None, f"f({list(np.round(accs, 3))}) should return one number, not {f(list(accs))!r}")
+        _need(_close(got, want), f"f({list(np.round(accs, 3))}) = {got[0]:.4f}: for labels σ = ±1 and predictions h = ±1, "
+              "(1/n) Σ σᵢ h(xᵢ) is the fraction agreeing minus the fraction disagreeing; average it over the draws")
+    return "Correct: a class that fits every random labeling has empirical Rademacher complexity 1, the most it can have"
 
 # %% ../nbs/07_course.ipynb #36560361
 SOLUTION = '#| code-summary: "Solution"'

@@ -82,6 +82,16 @@ def test_gaps():
         with pytest.raises(AssertionError, match='Not yet'): check_gaps(wrong, t)
 
 
+def test_rademacher():
+    for right in (lambda a: np.mean(2 * np.asarray(a) - 1), lambda a: float(np.mean(2 * np.asarray(a) - 1)),
+                  lambda a: torch.tensor(a).mul(2).sub(1).mean(), lambda a: np.array(np.mean(2 * np.asarray(a) - 1))):
+        assert check_rademacher(right).startswith('Correct')
+    wrongs = (lambda a: np.mean(a), lambda a: np.max(2 * np.asarray(a) - 1), lambda a: np.mean(1 - np.asarray(a)),
+              lambda a: 2 * np.asarray(a) - 1, lambda a: None)
+    for wrong in wrongs:
+        with pytest.raises(AssertionError, match='Not yet'): check_rademacher(wrong)
+
+
 def test_param_count():
     assert check_param_count(lambda n, d, k: d + n + n * k).startswith('Correct')
     for wrong in (lambda n, d, k: 2 * n + d, lambda n, d, k: n * d + n * k, lambda n, d, k: d + n * k):
@@ -98,7 +108,7 @@ def test_min_norm():
 
 
 def test_every_lesson_has_checked_exercises_and_the_parts_of_a_lesson():
-    assert len(LESSONS) == 6
+    assert len(LESSONS) == 7
     for p in LESSONS:
         cells = json.loads(p.read_text())['cells']
         src = [''.join(c['source']) for c in cells]
@@ -133,3 +143,13 @@ def test_student_copy_removes_every_solution_and_its_checks_then_fail(tmp_path):
     with pytest.raises(FileNotFoundError, match='no lesson notebooks'): student_copy(tmp_path / 'nothing', tmp_path / 'x')
     bad = subprocess.run(['randfit-student', 'x', '--src', 'nothing'], capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 1 and "no lesson notebooks in 'nothing'" in bad.stderr and 'Traceback' not in bad.stderr
+
+
+def test_the_lessons_saved_outputs_come_from_the_current_results_version():
+    "A change that alters what runs compute bumps RESULTS_VERSION; then the lessons' outputs must be made again"
+    from randfit_fai import RESULTS_VERSION
+    for p in LESSONS:
+        meta = json.loads(p.read_text())['metadata'].get('randfit', {})
+        assert meta.get('results_version') == RESULTS_VERSION, (
+            f"{p.name}'s outputs were made with results version {meta.get('results_version')}, the package computes "
+            f"version {RESULTS_VERSION}: run tools/run_lessons.py (see its header) and commit the notebooks")
