@@ -83,7 +83,8 @@ def sweep(dataset='digits', corrupts=(0., .2, .4, .6, .8, 1.), randomize=(None,)
     grid = list(itertools.product(L(archs) or [None], cells, L(seeds)))
     for arch, (c, r), seed in grid: _check_args(None if data is not None else dataset, c, kwargs.get('noise', 'zhang'), r, arch,
                                              kwargs.get('epochs'), kwargs.get('bs'), kwargs.get('lr'), kwargs.get('wd', 0.), 0,
-                                             kwargs.get('recipe'), subset, test_subset, seed, None, kwargs.get('device'), kwargs.get('size'))
+                                             kwargs.get('recipe'), subset, test_subset, seed, None, kwargs.get('device'), kwargs.get('size'),
+                                             kwargs.get('threads'))
     ray = None if cluster is None else _ray(cluster)  # before any work: a clear error without Ray
     ds = get_dataset(dataset, size=kwargs.get('size'), strict=kwargs.get('strict', False)) if data is None else data
     _check_bs(kwargs.get('bs'), len(subsample(ds, subset, 0, test_subset).x_train))
@@ -195,10 +196,11 @@ def randfit_sweep(
     cluster:str=None, # Ray cluster: local (started here), auto (the running one) or an address (default: no Ray, one run after another)
     cpus_per_run:float=1, # CPUs a run takes on Ray (on GPU nodes each run takes one GPU)
     device:str=None, # Device, e.g. cpu or cuda (default: cuda if available)
+    threads:int=None, # Intra-op CPU threads of each run (default: 1 for a small network, else all cores but one)
     out:str='randfit_runs/sweep', # Folder for the run folders and the sweep's table and figures
 ):
     "Run a grid of runs and write sweep.csv, figure1.png and table1.csv"
-    opt = {k: v for k, v in dict(recipe=recipe, epochs=epochs, device=device).items() if v is not None}
+    opt = {k: v for k, v in dict(recipe=recipe, epochs=epochs, device=device, threads=threads).items() if v is not None}
     try: df = sweep(dataset, corrupts=corrupt or (0., .2, .4, .6, .8, 1.), randomize=randomize or (None,), archs=arch or (None,),
                     seeds=seed or (0,), out=out, subset=subset, test_subset=test_subset, cluster=cluster, cpus_per_run=cpus_per_run,
                     wd=wd, augment=augment, **opt)

@@ -1,5 +1,6 @@
 "Defaults that memorize anywhere: recipes adapted to the data's size, family and device; subsets; honest endings; long-run warning"
 import json, subprocess, sys, time
+from pathlib import Path
 import numpy as np, pytest, torch
 from fastai.vision.all import Callback, CancelFitException
 from randfit_fai.data import digits, get_dataset, ImageSet
@@ -215,3 +216,14 @@ def test_precision_and_graph_steps_follow_native_bf16(monkeypatch, native):
     if not native:
         with pytest.raises(ValueError, match='graph=True needs native bf16, which Tesla T4 lacks'): RUN._use_graph(cuda, True)
     assert RUN._precision(_FakeLearner(), torch.device('cpu')) == 'fp32' and not RUN.native_bf16('cpu')
+
+
+def test_sweep_passes_threads_and_refuses_a_bad_count_before_any_work(tmp_path):
+    from randfit_fai.sweep import sweep
+    with pytest.raises(ValueError, match='threads must be an integer >= 1, got 0'):
+        sweep('digits', corrupts=(0.,), threads=0, epochs=1, out=tmp_path / 'bad')
+    assert not (tmp_path / 'bad').exists()
+    bad = subprocess.run(['randfit-sweep', '--threads', '0', '--out', str(tmp_path / 'cli')], capture_output=True, text=True)
+    assert bad.returncode == 1 and 'threads must be an integer >= 1, got 0' in bad.stderr and not (tmp_path / 'cli').exists()
+    df = sweep('digits', corrupts=(1.,), threads=2, epochs=1, stop_at_fit=False, out=tmp_path / 'ok')
+    assert json.loads((Path(df.path.iloc[0]) / 'summary.json').read_text())['threads'] == 2
