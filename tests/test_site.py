@@ -63,6 +63,10 @@ def test_page(page, server, browser):
     assert not other, f'{page}: images from other sites, which this test cannot check: {other}'
     links = js("return [...document.querySelectorAll('a[href]')].map(a => a.href)")
     internal = {urldefrag(u)[0] for u in links if u.startswith(server)}
+    if page.startswith('course/'):  # lesson code within 88 columns fits the column: no sideways scrolling
+        wide = js("return [...document.querySelectorAll('div.sourceCode pre')].filter(p => !p.closest('.cell-output'))"
+                  ".filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 80))")
+        assert not wide, f'{page}: code that scrolls sideways: {wide}'
     if page.startswith('course/') and not page.endswith('index.html'):
         colab = [u for u in links if u.startswith('https://colab.research.google.com/github/randfit-fai/randfit_fai/')]
         assert colab and colab[0].endswith('.ipynb'), f'{page}: no Open in Colab link to its notebook'
