@@ -53,8 +53,6 @@ def paper_lr(lr:float, n_epoch:int, decay:float=0.95):
     return lambda pos: lr * decay ** min(int(pos * n_epoch), n_epoch - 1)
 
 # %% ../nbs/03_run.ipynb #thr1code
-THREADS_MIN_MFLOPS = 100  # training work per step (MFLOP) below which one CPU thread is as fast as several (bench/threads.py)
-
 def step_mflops(arch:str, n_classes:int, image_shape, bs:int) -> float:
     "Millions of FLOPs in the matmuls and convolutions of one training step of `arch` on `bs` images: 3 × the forward pass"
     with torch.random.fork_rng(devices=[]): model = create_model(arch, n_classes, image_shape).eval()  # RNG untouched
@@ -65,12 +63,16 @@ def step_mflops(arch:str, n_classes:int, image_shape, bs:int) -> float:
     with torch.no_grad(): model(torch.zeros(1, *image_shape))  # one image
     return 3 * bs * sum(flops) / 1e6
 
+# %% ../nbs/03_run.ipynb #thr4code
+THREADS_MIN_MFLOPS = 100  # training work per step (MFLOP) below which one CPU thread is as fast as several (bench/threads.py)
+
 def cpu_threads(mflops:float) -> int:
     "Threads for a CPU step of `mflops`: 1 below `THREADS_MIN_MFLOPS`, else `OMP_NUM_THREADS` if set, else all cores but one"
     if mflops < THREADS_MIN_MFLOPS: return 1
     if os.environ.get('OMP_NUM_THREADS'): return torch.get_num_threads()  # the user's or a launcher's (Ray's) choice
     return max(1, torch.get_num_threads() - 1)  # PyTorch's default: one per physical core; one is left for the rest
 
+# %% ../nbs/03_run.ipynb #thr5code
 @contextlib.contextmanager
 def num_threads(n:int):
     "Compute with `n` intra-op threads inside the block, restoring PyTorch's previous count after it"
