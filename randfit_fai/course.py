@@ -9,10 +9,11 @@ __all__ = ['SOLUTION', 'check_chance_band', 'check_changed_fraction', 'check_fir
            'check_param_count', 'check_min_norm', 'check_rademacher', 'lessons_dir', 'student_copy', 'randfit_student']
 
 # %% ../nbs/07_course.ipynb #e4ab6b1b
-import ast, json, math, os
+import ast, json, math
 from pathlib import Path
 import numpy as np, torch
 from fastcore.script import call_parse, CliError
+from .data import _atomic
 
 # %% ../nbs/07_course.ipynb #f34b4f64
 def _need(ok, hint):
@@ -45,9 +46,9 @@ def check_chance_band(f):
 def check_changed_fraction(f, data):
     "Check `f(dl, data)` is the fraction of images whose label as `dl` serves it differs from the true one in `data`"
     from randfit_fai.data import RandData
-    from randfit_fai.callbacks import served_labels
+    from randfit_fai.callbacks import check_served
     dl = data.dataloaders(bs=64, device='cpu').train
-    want = float((served_labels(dl) != torch.as_tensor(data.y_clean)).float().mean())
+    want = check_served(dl, data)  # refuses a loader not serving the drawn labels
     got = _numbers(f(dl, data), 1)
     _need(got is not None, "f(dl, data) should return one number (a float, or a 0-d array or tensor)")
     _need(_close(got, want), f"{got[0]:.4f} is not it: compare each label the loader serves with the true label "
@@ -132,8 +133,9 @@ def check_rademacher(f):
     rng = np.random.default_rng(0)
     for accs in ([1., 1., 1.], [.9, 1., .8], rng.uniform(.5, 1, 7), [.5, .5]):
         want = float(np.mean(2 * np.asarray(accs) - 1))
-        got = _numbers(f(list(accs)), 1)
-        _need(got is not None, f"f({list(np.round(accs, 3))}) should return one number, not {f(list(accs))!r}")
+        out = f(list(accs))
+        got = _numbers(out, 1)
+        _need(got is not None, f"f({list(np.round(accs, 3))}) should return one number, not {out!r}")
         _need(_close(got, want), f"f({list(np.round(accs, 3))}) = {got[0]:.4f}: for labels σ = ±1 and predictions h = ±1, "
               "(1/n) Σ σᵢ h(xᵢ) is the fraction agreeing minus the fraction disagreeing; average it over the draws")
     return "Correct: a class that fits every random labeling has empirical Rademacher complexity 1, the most it can have"
@@ -194,10 +196,8 @@ def student_copy(src=None, dest='randfit_course', overwrite:bool=False):
     nbj = [json.loads(p.read_text()) for p in nbs]
     n = sum(_exercise_sheet(nb) for nb in nbj)
     dest.mkdir(parents=True, exist_ok=True)
-    for p, nb in zip(nbs, nbj):  # through a file of our own and a rename: a link planted in `dest` is replaced, not followed
-        tmp = dest / f'.{p.name}.tmp{os.getpid()}'
-        tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
-        os.replace(tmp, dest / p.name)
+    for p, nb in zip(nbs, nbj):  # atomically: a link planted in `dest` is replaced, not followed
+        _atomic(dest / p.name, lambda tmp: tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n'))
     return n
 
 @call_parse

@@ -342,7 +342,7 @@ def randfit(
     eager:bool=False, # Run each training step eagerly instead of replaying it as one CUDA graph (CUDA with bf16 only)
     size:int=None, # Resize folder images to size x size
     strict:bool=False, # Refuse a folder with any unreadable image (default: leave them out, with a warning)
-    threads:int=None, # Intra-op CPU threads (default: 1 for a small network, else all cores)
+    threads:int=None, # Intra-op CPU threads (default: 1 for a small network, else all cores but one)
 ):
     "Train a network on true and randomized labels and report how well it memorizes (Zhang et al. 2017)"
     gc.freeze()  # what the imports made lives until exit: the collector need not walk it (a faster run and exit)
