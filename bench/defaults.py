@@ -13,10 +13,9 @@ writes them. Rows already in `--out` are kept and not run again, so an interrupt
 import argparse, json, sys, tempfile, time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent)); sys.path.insert(0, str(Path(__file__).resolve().parent))
 from randfit_fai.data import get_dataset
-from randfit_fai.run import run
-from memorize import machine
+from randfit_fai.training import run
+from common import machine
 import torch
 
 FOLDERS = dict(cifar10='cifar10', cifar100='cifar100', mnist='mnist_png')

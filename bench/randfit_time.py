@@ -13,7 +13,7 @@ the medians over `--rounds` rounds are reported, with each round's ratio of 2 th
 import argparse, json, os, platform, shutil, statistics, subprocess, tempfile, time
 from pathlib import Path
 import torch
-from threads import busy  # bench/threads.py, beside this script: the same competing process
+from common import busy
 
 RANDFIT = shutil.which('randfit')
 VARIANTS = [('quiet', []), ('quiet', ['--threads', '2']), ('busy', []), ('busy', ['--threads', '2'])]

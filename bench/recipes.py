@@ -10,11 +10,10 @@ import argparse, itertools, json, sys, time
 from pathlib import Path
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from randfit_fai.data import get_dataset
-from memorize import REF_EPOCHS, machine, reference_epoch, timed_run
+from common import REF_EPOCHS, machine, reference_epoch, timed_run
 
-# Measured on H200s, 2026-11-27 (bench/results/h200-2026-11-27-recipes-v1 … v8.json; the table is in nbs/03_run.ipynb):
+# Measured on H200s, 2026-11-27 (bench/results/h200-2026-11-27-recipes-v1 … v8.json; the table is in nbs/02_recipes.ipynb):
 # the default WRN-16-4 1024/0.2/26 fitted with seeds 0, 1, 2 (epochs 23-25, 21.1-22.7 s); every 22-epoch WRN-16-4
 # schedule ended a few images short; WRN-16-3 1024/0.2/28 fitted at epochs 25-26 (21.3-22.3 s); WRN-16-2 fell a few
 # images short at 30 and 34 epochs; WRN-10-4 (0.53 s per epoch) fitted at epoch 29 of 30 in 15.7 s with one seed of three.

@@ -11,12 +11,11 @@ import argparse, json, platform, statistics, sys, time, warnings
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 warnings.filterwarnings('ignore')
 from fastai.vision.all import Learner, CrossEntropyLossFlat
 from randfit_fai.data import RandData, synthetic
 from randfit_fai.engine import LeanLearner, DeviceLosses
-from randfit_fai.run import sgd
+from randfit_fai.recipes import sgd
 
 STEPS, BS = 200, 64
 

@@ -21,19 +21,12 @@ import argparse, contextlib, json, platform, statistics, subprocess, sys, tempfi
 from pathlib import Path
 import torch
 from randfit_fai.data import get_dataset, subsample
-from randfit_fai.run import run, recipe_for, step_mflops, cpu_threads, THREADS_MIN_MFLOPS
+from randfit_fai.recipes import recipe_for, step_mflops, cpu_threads, THREADS_MIN_MFLOPS
+from randfit_fai.training import run
+from common import busy
 
 CASES = [('digits', 'mlp-1x512', None), ('cifar10', 'mlp-3x512', 1000), ('cifar10', 'wrn-10-1', 1000),
          ('cifar10', 'alexnet', 1000), ('cifar10', 'wrn-16-4', 256)]
-
-
-@contextlib.contextmanager
-def busy(on:bool):
-    "One process spinning on a core while the block runs (a student's browser, a second run)"
-    p = subprocess.Popen([sys.executable, '-c', 'while True: pass']) if on else None
-    try: yield
-    finally:
-        if p: p.kill(); p.wait()
 
 
 def epoch_s(ds, arch, threads, epochs):

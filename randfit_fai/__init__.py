@@ -8,6 +8,8 @@ warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')
 
 from .data import RandData, get_dataset, corrupt_labels, randomize_pixels
 from .models import create_model, count_params
+from .config import RunConfig
 from .callbacks import Memorize
-from .run import run, RunResult
-from .sweep import sweep, figure_1, table1
+from .files import RunResult, load_run
+from .training import run
+from .sweeps import sweep, figure_1, table1

@@ -11,76 +11,166 @@ __all__ = ['count_params', 'mlp', 'WideBlock', 'wrn', 'Cat', 'inception', 'alexn
 from fastai.basics import *
 
 # %% ../nbs/01_models.ipynb #b2ecfb53
-def count_params(model:nn.Module, bn:bool=False):
-    "Trainable parameters of `model`, leaving out BatchNorm's affine parameters unless `bn` (the paper's convention)"
-    skip = set() if bn else {id(p) for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) for p in m.parameters()}
-    return sum(p.numel() for p in model.parameters() if p.requires_grad and id(p) not in skip)
+def count_params(model: nn.Module, bn: bool = False):
+    "Trainable parameters of `model`; BatchNorm's affine ones only with `bn`"
+    skip = (
+        set()
+        if bn
+        else {
+            id(p)
+            for m in model.modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)
+            for p in m.parameters()
+        }
+    )
+    return sum(
+        p.numel() for p in model.parameters() if p.requires_grad and id(p) not in skip
+    )
 
 # %% ../nbs/01_models.ipynb #26287c49
-def mlp(n_in:int, n_classes:int, width:int=512, depth:int=1):
+def mlp(n_in: int, n_classes: int, width: int = 512, depth: int = 1):
     "Flatten, then `depth` hidden layers of `width` units with ReLU"
     layers = [nn.Flatten()]
-    for i in range(depth): layers += [nn.Linear(n_in if i == 0 else width, width), nn.ReLU(inplace=True)]
+    for i in range(depth):
+        layers += [nn.Linear(n_in if i == 0 else width, width), nn.ReLU(inplace=True)]
     return nn.Sequential(*layers, nn.Linear(width if depth else n_in, n_classes))
 
 # %% ../nbs/01_models.ipynb #0706e73a
-def _bn(c, bn): return nn.BatchNorm2d(c) if bn else nn.Identity()
+def _bn(c, bn):
+    return nn.BatchNorm2d(c) if bn else nn.Identity()
+
 
 class WideBlock(Module):
-    "Pre-activation basic block: BN-ReLU-conv3×3-BN-ReLU-(dropout)-conv3×3, with a 1×1 conv shortcut when the shape changes"
-    def __init__(self, ni, nf, stride=1, drop=0., bn=True):
+    "Pre-activation block: BN-ReLU-conv3×3-BN-ReLU-(dropout)-conv3×3, 1×1 shortcut"
+
+    def __init__(self, ni, nf, stride=1, drop=0.0, bn=True):
         self.bn1, self.bn2 = _bn(ni, bn), _bn(nf, bn)
         self.conv1 = nn.Conv2d(ni, nf, 3, stride, 1, bias=not bn)
         self.conv2 = nn.Conv2d(nf, nf, 3, 1, 1, bias=not bn)
         self.drop = nn.Dropout(drop) if drop else nn.Identity()
-        self.short = None if ni == nf and stride == 1 else nn.Conv2d(ni, nf, 1, stride, bias=not bn)
+        self.short = (
+            None
+            if ni == nf and stride == 1
+            else nn.Conv2d(ni, nf, 1, stride, bias=not bn)
+        )
+
     def forward(self, x):
         o = F.relu(self.bn1(x))
         y = self.conv2(self.drop(F.relu(self.bn2(self.conv1(o)))))
         return y + (x if self.short is None else self.short(o))
 
-def wrn(depth:int=16, k:int=4, n_classes:int=10, n_in:int=3, drop:float=0., bn:bool=True):
+
+def wrn(
+    depth: int = 16,
+    k: int = 4,
+    n_classes: int = 10,
+    n_in: int = 3,
+    drop: float = 0.0,
+    bn: bool = True,
+):
     "Wide ResNet WRN-`depth`-`k`"
-    if (depth - 4) % 6 or depth < 10: raise ValueError(f"WRN depth must be 6n+4 (10, 16, 22, 28, …), got {depth}")
+    if (depth - 4) % 6 or depth < 10:
+        raise ValueError(f"WRN depth must be 6n+4 (10, 16, 22, 28, …), got {depth}")
     n, w = (depth - 4) // 6, [16, 16 * k, 32 * k, 64 * k]
     layers = [nn.Conv2d(n_in, w[0], 3, 1, 1, bias=not bn)]
     for g in range(3):
-        layers += [WideBlock(w[g] if i == 0 else w[g + 1], w[g + 1], (1 if g == 0 else 2) if i == 0 else 1, drop, bn) for i in range(n)]
-    return nn.Sequential(*layers, _bn(w[3], bn), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(w[3], n_classes))
+        layers += [
+            WideBlock(
+                w[g] if i == 0 else w[g + 1],
+                w[g + 1],
+                (1 if g == 0 else 2) if i == 0 else 1,
+                drop,
+                bn,
+            )
+            for i in range(n)
+        ]
+    return nn.Sequential(
+        *layers,
+        _bn(w[3], bn),
+        nn.ReLU(inplace=True),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(w[3], n_classes),
+    )
 
 # %% ../nbs/01_models.ipynb #08c84166
 def _conv(ni, nf, ks, stride=1, bn=True):
     "Conv (with bias) → BatchNorm → ReLU, 'same' padding"
-    return nn.Sequential(nn.Conv2d(ni, nf, ks, stride, ks // 2), _bn(nf, bn), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(ni, nf, ks, stride, ks // 2), _bn(nf, bn), nn.ReLU(inplace=True)
+    )
+
 
 class Cat(Module):
     "Concatenate the outputs of `branches` along channels"
-    def __init__(self, *branches): self.branches = nn.ModuleList(branches)
-    def forward(self, x): return torch.cat([b(x) for b in self.branches], 1)
 
-def inception(n_classes:int=10, n_in:int=3, bn:bool=True):
+    def __init__(self, *branches):
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, x):
+        return torch.cat([b(x) for b in self.branches], 1)
+
+
+def inception(n_classes: int = 10, n_in: int = 3, bn: bool = True):
     "The paper's small Inception for CIFAR-10"
     inc = lambda ni, a, b: Cat(_conv(ni, a, 1, bn=bn), _conv(ni, b, 3, bn=bn))
     down = lambda ni, k: Cat(_conv(ni, k, 3, 2, bn=bn), nn.MaxPool2d(3, 2, 1))
-    return nn.Sequential(_conv(n_in, 96, 3, bn=bn), inc(96, 32, 32), inc(64, 32, 48), down(80, 80),
-                         inc(160, 112, 48), inc(160, 96, 64), inc(160, 80, 80), inc(160, 48, 96), down(144, 96),
-                         inc(240, 176, 160), inc(336, 176, 160), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(336, n_classes))
+    return nn.Sequential(
+        _conv(n_in, 96, 3, bn=bn),
+        inc(96, 32, 32),
+        inc(64, 32, 48),
+        down(80, 80),
+        inc(160, 112, 48),
+        inc(160, 96, 64),
+        inc(160, 80, 80),
+        inc(160, 48, 96),
+        down(144, 96),
+        inc(240, 176, 160),
+        inc(336, 176, 160),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(336, n_classes),
+    )
 
-def alexnet(n_classes:int=10, image_shape=(3, 28, 28)):
-    "The paper's small AlexNet: two [conv 5×5 → max-pool 3×3/2 → LRN] blocks, FC 384, FC 192, linear"
+
+def alexnet(n_classes: int = 10, image_shape=(3, 28, 28)):
+    "The paper's small AlexNet: 2 × [conv 5×5, max-pool 3×3/2, LRN], FC 384, FC 192"
     c, h, w = image_shape
-    blk = lambda ni: [nn.Conv2d(ni, 64, 5, 1, 2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1), nn.LocalResponseNorm(4)]
+    blk = lambda ni: [
+        nn.Conv2d(ni, 64, 5, 1, 2),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, 2, 1),
+        nn.LocalResponseNorm(4),
+    ]
     pool = lambda s: (s - 1) // 2 + 1
-    return nn.Sequential(*blk(c), *blk(64), nn.Flatten(), nn.Linear(64 * pool(pool(h)) * pool(pool(w)), 384), nn.ReLU(inplace=True),
-                         nn.Linear(384, 192), nn.ReLU(inplace=True), nn.Linear(192, n_classes))
+    return nn.Sequential(
+        *blk(c),
+        *blk(64),
+        nn.Flatten(),
+        nn.Linear(64 * pool(pool(h)) * pool(pool(w)), 384),
+        nn.ReLU(inplace=True),
+        nn.Linear(384, 192),
+        nn.ReLU(inplace=True),
+        nn.Linear(192, n_classes)
+    )
 
 # %% ../nbs/01_models.ipynb #2d9bd230
-def create_model(arch:str, n_classes:int, image_shape=(3, 32, 32)):
+def create_model(arch: str, n_classes: int, image_shape=(3, 32, 32)):
     "The `nn.Module` named `arch` for `n_classes` classes and inputs of `image_shape`"
     c, arch = image_shape[0], str(arch)
-    if (m := re.fullmatch(r'wrn-(\d+)-(\d+)(?:-drop([0-9.]+))?(-nobn)?', arch)) and int(m[2]) >= 1 and float(m[3] or 0) < 1:
+    if (
+        (m := re.fullmatch(r'wrn-(\d+)-(\d+)(?:-drop([0-9.]+))?(-nobn)?', arch))
+        and int(m[2]) >= 1
+        and float(m[3] or 0) < 1
+    ):
         return wrn(int(m[1]), int(m[2]), n_classes, c, float(m[3] or 0), bn=not m[4])
-    if (m := re.fullmatch(r'mlp-(\d+)x(\d+)', arch)) and int(m[2]) >= 1: return mlp(math.prod(image_shape), n_classes, int(m[2]), int(m[1]))
-    if arch in ('inception', 'inception-nobn'): return inception(n_classes, c, bn=arch == 'inception')
-    if arch == 'alexnet': return alexnet(n_classes, image_shape)
-    raise ValueError(f"unknown arch {arch!r}; use wrn-D-K[-dropP][-nobn] (K >= 1, P < 1), mlp-NxW (W >= 1), inception, inception-nobn or alexnet")
+    if (m := re.fullmatch(r'mlp-(\d+)x(\d+)', arch)) and int(m[2]) >= 1:
+        return mlp(math.prod(image_shape), n_classes, int(m[2]), int(m[1]))
+    if arch in ('inception', 'inception-nobn'):
+        return inception(n_classes, c, bn=arch == 'inception')
+    if arch == 'alexnet':
+        return alexnet(n_classes, image_shape)
+    raise ValueError(
+        f"unknown arch {arch!r}; use wrn-D-K[-dropP][-nobn] (K >= 1, P < 1), mlp-NxW (W"
+        " >= 1), inception, inception-nobn or alexnet"
+    )

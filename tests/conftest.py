@@ -1,4 +1,4 @@
-import subprocess, sys
+import os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
 
@@ -19,6 +19,46 @@ def disconnect_after():
         def after_epoch(self):
             if self.epoch + 1 == self.n: raise Disconnect('connection lost')
     return DisconnectAfter, Disconnect
+
+
+RUN_SCRIPT = ("import sys; from randfit_fai.training import run; run('digits', corrupt=0.5, epochs=int(sys.argv[2]), "
+              "stop_at_fit=False, quiet=True, out=sys.argv[1], name='r', resume=True)")
+
+
+def start_run(out, epochs:int):
+    "The digits run `r` under `out` (resumed when its folder holds a checkpoint), in a process of its own"
+    return subprocess.Popen([sys.executable, '-c', RUN_SCRIPT, str(out), str(epochs)])
+
+
+def kill_when(p, ready, timeout=120, delay=0.):
+    "SIGKILL process `p` `delay` seconds after `ready()` holds (or `timeout` passed); whether it was still running"
+    t0 = time.time()
+    while p.poll() is None and time.time() - t0 < timeout and not ready(): time.sleep(0.001)
+    time.sleep(delay)
+    running = p.poll() is None
+    if running: os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    return running
+
+
+def has_rows(csv, k):
+    "A readiness test for `kill_when`: history file `csv` holds at least `k` rows"
+    return lambda: csv.exists() and len(csv.read_text().splitlines()) > k
+
+
+def image_folder(root, ds=None, nested=False, resize=None):
+    "`ds` (default: 40 + 10 synthetic 8×8 images of 4 classes) as PNG files in fastai's layout under `root`"
+    from PIL import Image
+    from randfit_fai.data import synthetic
+    ds = ds or synthetic(n_train=40, n_test=10, n_classes=4, shape=(3, 8, 8))
+    for split, xs, ys in (('train', ds.x_train, ds.y_train), ('test', ds.x_test, ds.y_test)):
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            d = Path(root) / split / (f'super{y % 2}' if nested else '') / ds.classes[y]
+            d.mkdir(parents=True, exist_ok=True)
+            im = Image.fromarray(x.permute(1, 2, 0).numpy())
+            if resize and i % 7 == 0: im = im.resize(resize)  # a few of another size
+            im.save(d / f'{i}.png')
+    return Path(root)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -38,7 +38,7 @@ def test_changed_fraction():
 @pytest.fixture(scope='module')
 def half_run(tmp_path_factory):
     "A short corrupt=0.5 digits run with first-fit epochs: some images are never fitted (-1)"
-    from randfit_fai.run import run
+    from randfit_fai.training import run
     return run('digits', corrupt=.5, epochs=20, stop_at_fit=False, first_fit=True, quiet=True,
                out=tmp_path_factory.mktemp('first_fit'))
 

@@ -5,8 +5,10 @@ from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat
 from fastai.callback.fp16 import MixedPrecision
 from randfit_fai.data import RandData, synthetic
 from randfit_fai.models import create_model
-from randfit_fai.callbacks import DeviceLosses, Memorize
-from randfit_fai.run import run, _precision
+from randfit_fai.engine import DeviceLosses
+from randfit_fai.callbacks import Memorize
+from randfit_fai.training import run
+from randfit_fai.engine import set_precision
 
 
 @pytest.mark.cuda
@@ -21,7 +23,7 @@ def test_wrn_mixed_precision_one_epoch():
             seen['x_device'], seen['x_cl'] = self.xb[0].device.type, self.xb[0].is_contiguous(memory_format=torch.channels_last)
     learn = Learner(dls, create_model('wrn-16-4', 10), loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9),
                     cbs=[DeviceLosses(), Probe(), Memorize(rd, stop_at_fit=False)])
-    prec = _precision(learn, torch.device('cuda'))
+    prec = set_precision(learn, torch.device('cuda'))
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 0.05)
     assert prec in ('bf16', 'fp16') and seen['autocast'] == {'bf16': torch.bfloat16, 'fp16': torch.float16}[prec]
     assert seen['x_device'] == 'cuda' and seen['x_cl']

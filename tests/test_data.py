@@ -1,8 +1,11 @@
-"Randomizations, datasets and the tensor cache: each one checked on what the DataLoaders serve"
-from pathlib import Path
+"Randomizations, datasets, the DataBlock and loader, and the tensor cache: each checked on what the DataLoaders serve"
 import numpy as np, pytest, torch
-from PIL import Image
-from randfit_fai.data import RandData, ImageSet, digits, synthetic, load_folder, randomize_pixels, channel_stats, get_dataset
+from pathlib import Path
+import shutil
+from conftest import image_folder
+from randfit_fai.data import *
+from randfit_fai.config import RunConfig
+from randfit_fai.training import run
 
 
 def served_images(dl, rd):
@@ -63,19 +66,9 @@ def test_bad_randomization_inputs():
     with pytest.raises(ValueError, match='at least 2'): synthetic(n_classes=1)
 
 
-def write(path, ds, nested=False, sizes=None):
-    for split, xs, ys in (('train', ds.x_train, ds.y_train), ('test', ds.x_test, ds.y_test)):
-        for i, (x, y) in enumerate(zip(xs, ys)):
-            d = Path(path) / split / (f'super{y % 2}' if nested else '') / ds.classes[y]
-            d.mkdir(parents=True, exist_ok=True)
-            im = Image.fromarray(x.permute(1, 2, 0).numpy())
-            if sizes and i % 7 == 0: im = im.resize(sizes)
-            im.save(d / f'{i}.png')
-
-
 def test_cache_reused_bit_identical_and_rebuilt_when_truncated(tmp_path, monkeypatch):
     src = synthetic(n_train=600, n_test=100, shape=(3, 16, 16))
-    write(tmp_path, src)
+    image_folder(tmp_path, src)
     a = load_folder(tmp_path)
     import randfit_fai.data as rdata
     with monkeypatch.context() as m:
@@ -92,13 +85,85 @@ def test_cache_reused_bit_identical_and_rebuilt_when_truncated(tmp_path, monkeyp
 
 def test_nested_folders_and_bad_folders(tmp_path):
     src = synthetic(n_train=40, n_test=10, n_classes=4, shape=(3, 8, 8))
-    write(tmp_path / 'nested', src, nested=True)
+    image_folder(tmp_path / 'nested', src, nested=True)
     ds = load_folder(tmp_path / 'nested')
     assert ds.classes == src.classes and len(ds.x_train) == 40
-    write(tmp_path / 'mixed', src, sizes=(6, 6))
+    image_folder(tmp_path / 'mixed', src, resize=(6, 6))
     with pytest.raises(ValueError, match='mixed shapes'): load_folder(tmp_path / 'mixed')
     assert load_folder(tmp_path / 'mixed', size=8).x_train.shape[1:] == (3, 8, 8)
     one = ImageSet(src.x_train, np.zeros(40, int), src.x_test, np.zeros(10, int), ['only'])
-    write(tmp_path / 'one', one)
+    image_folder(tmp_path / 'one', one)
     with pytest.raises(ValueError, match='1 class'): load_folder(tmp_path / 'one')
     with pytest.raises(ValueError, match='unknown dataset'): get_dataset('imagenette')
+
+
+def indexed_set(n_train=300, n_test=60, k=5):
+    "Images whose pixels spell their own index, so a served batch can be traced back to its items"
+    def enc(n, off): return torch.tensor([[(i + off) // 256, (i + off) % 256] for i in range(n)], dtype=torch.uint8).view(n, 1, 1, 2)
+    rng = np.random.default_rng(0)
+    return ImageSet(enc(n_train, 0), rng.integers(0, k, n_train), enc(n_test, n_train), rng.integers(0, k, n_test), [f'c{i}' for i in range(k)])
+
+
+def served_pairs(dl, rd):
+    "(item index, label) for every item a DataLoader serves in one epoch, read back from the normalized pixels"
+    out = []
+    for x, y in dl:
+        x = ((x * rd.std.view(1, -1, 1, 1) + rd.mean.view(1, -1, 1, 1)) * 255).round().long()
+        idx = (x[:, 0, 0, 0] * 256 + x[:, 0, 0, 1]).tolist()
+        out += zip(idx, y.tolist())
+    return out
+
+
+@pytest.mark.parametrize('p', [0., 0.3, 1.])
+def test_corruption_rate(p):
+    y = np.random.default_rng(1).integers(0, 10, 20000)
+    q = p * 0.9
+    se = np.sqrt(q * (1 - q) / len(y)) if 0 < q < 1 else 0
+    assert abs((corrupt_labels(y, 10, p, seed=5) != y).mean() - q) <= 3 * se + 1e-12
+
+
+def test_determinism():
+    y = digits().y_train
+    assert (corrupt_labels(y, 10, 0.5, seed=3) == corrupt_labels(y, 10, 0.5, seed=3)).all()
+    assert (corrupt_labels(y, 10, 0.5, seed=3) != corrupt_labels(y, 10, 0.5, seed=4)).any()
+    assert (RandData(digits(), 0.5, seed=3).y == RandData(digits(), 0.5, seed=3).y).all()
+
+
+def test_labels_fixed_across_epochs_and_test_untouched():
+    ds = indexed_set()
+    rd = RandData(ds, corrupt=1.0, seed=2)
+    dls = rd.dataloaders(bs=32, device='cpu')
+    e1, e2 = served_pairs(dls.train, rd), served_pairs(dls.train, rd)
+    assert [i for i, _ in e1] != [i for i, _ in e2], 'the training loader should shuffle'
+    for pairs in (e1, e2):
+        for i, y in pairs: assert y == rd.y[i]
+    assert len(dict(e1)) == len(e1) and dict(e1).items() <= {i: int(rd.y[i]) for i in range(rd.n_train)}.items()
+    test = served_pairs(dls.valid, rd)
+    assert sorted(test) == [(rd.n_train + i, int(ds.y_test[i])) for i in range(rd.n_test)]
+    assert (rd.y != ds.y_train).mean() > 0.7
+
+
+def test_bad_folders(tmp_path):
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(ValueError, match='no image files'): run(str(tmp_path / 'empty'), out=tmp_path / 'runs')
+    ds = synthetic(n_train=20, n_test=5, n_classes=2, shape=(3, 4, 4))
+    image_folder(tmp_path / 'notest', ds)
+    shutil.rmtree(tmp_path / 'notest' / 'test')
+    with pytest.raises(ValueError, match='test/'): run(str(tmp_path / 'notest'), out=tmp_path / 'runs')
+    assert not (tmp_path / 'runs').exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('p', [0., 0.5, 1.])
+def test_real_cifar10_corruption(cifar10_subset, p):
+    ds = load_folder(cifar10_subset)
+    assert ds.n_classes == 10 and len(ds.x_train) == 1000
+    a, b = RandData(ds, corrupt=p, seed=7), RandData(load_folder(cifar10_subset), corrupt=p, seed=7)
+    dl = a.dataloaders(bs=100, device='cpu')
+    from randfit_fai.callbacks import served_labels
+    y1, y2, y3 = served_labels(dl.train), served_labels(dl.train), served_labels(b.dataloaders(bs=100, device='cpu').train)
+    assert (y1 == y2).all() and (y1 == y3).all()
+    q, n = 0.9 * p, len(y1)
+    rate = (y1.numpy() != ds.y_train).mean()
+    assert abs(rate - q) <= 3 * np.sqrt(q * (1 - q) / n) + 1e-12
+    assert (served_labels(dl.valid).numpy() == ds.y_test).all()

@@ -1,12 +1,11 @@
-"State verified before it is believed: every file a run or the image cache writes is checked against its SHA-256 when read; kills at random moments; property tests of argument checks and randomizations"
-import json, os, random, signal, subprocess, sys, time, warnings
+"State verified before it is believed: every file a run or the image cache writes is checked against its SHA-256 when read; runs killed (SIGKILL) at chosen and random moments resume exactly; planted pickles never run; property tests of argument checks and randomizations"
+import json, random, subprocess, warnings
 import numpy as np, pandas as pd, pytest, torch
 from hypothesis import given, settings, strategies as st, HealthCheck
-from randfit_fai.data import corrupt_labels, randomize_pixels, load_folder, synthetic, _cache_file, _image_files
-from randfit_fai.run import run, load_run
-
-SCRIPT = ("import sys; from randfit_fai.run import run; "
-          "run('digits', corrupt=0.5, epochs=12, stop_at_fit=False, quiet=True, out=sys.argv[1], name='r', resume=True)")
+from randfit_fai.data import corrupt_labels, randomize_pixels, load_folder, synthetic, cache_file, image_files
+from randfit_fai.files import load_run
+from randfit_fai.training import run
+from conftest import start_run, kill_when, has_rows, image_folder
 
 
 def _flip(fn, at=0.5):
@@ -15,11 +14,8 @@ def _flip(fn, at=0.5):
 
 
 def test_a_damaged_checkpoint_is_never_loaded(tmp_path):
-    p = subprocess.Popen([sys.executable, '-c', SCRIPT, str(tmp_path)])
     ck = tmp_path / 'r' / 'checkpoint.pth'
-    t0 = time.time()
-    while not ck.exists() and time.time() - t0 < 60: time.sleep(0.01)
-    os.kill(p.pid, signal.SIGKILL); p.wait()
+    kill_when(start_run(tmp_path, 12), ck.exists, timeout=60)
     _flip(ck)
     with pytest.raises(RuntimeError, match=r"checkpoint.pth is not a checkpoint randfit_fai can read safely \(ValueError: its bytes do not match"):
         run('digits', corrupt=0.5, epochs=12, stop_at_fit=False, quiet=True, out=tmp_path, name='r', resume=True)
@@ -44,21 +40,10 @@ def test_damaged_or_edited_results_are_refused(tmp_path):
     with pytest.raises(ValueError, match='summary.json is damaged'): load_run(r.path)
 
 
-def _folder(root):
-    "40 + 10 synthetic 8×8 images of 4 classes as PNG files in fastai's layout under `root`"
-    from PIL import Image
-    src = synthetic(n_train=40, n_test=10, n_classes=4, shape=(3, 8, 8))
-    for split, xs, ys in (('train', src.x_train, src.y_train), ('test', src.x_test, src.y_test)):
-        for i, (x, y) in enumerate(zip(xs, ys)):
-            d = root / split / src.classes[y]; d.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(x.permute(1, 2, 0).numpy()).save(d / f'{i}.png')
-    return root
-
-
 def test_a_damaged_image_cache_is_rebuilt_with_a_warning(tmp_path):
-    _folder(tmp_path / 'imgs')
+    image_folder(tmp_path / 'imgs')
     first = load_folder(tmp_path / 'imgs')
-    cache = _cache_file(tmp_path / 'imgs', _image_files(tmp_path / 'imgs'), None)
+    cache = cache_file(tmp_path / 'imgs', image_files(tmp_path / 'imgs'), None)
     assert cache.exists()
     _flip(cache, .6)
     with pytest.warns(UserWarning, match='image cache .* is damaged'): again = load_folder(tmp_path / 'imgs')
@@ -67,7 +52,7 @@ def test_a_damaged_image_cache_is_rebuilt_with_a_warning(tmp_path):
 
 
 def test_strict_refuses_an_unreadable_image_before_any_folder(tmp_path):
-    root = _folder(tmp_path / 'imgs'); (root / 'train' / 'c0' / 'empty.png').write_bytes(b'')
+    root = image_folder(tmp_path / 'imgs'); (root / 'train' / 'c0' / 'empty.png').write_bytes(b'')
     with pytest.raises(ValueError, match=r'empty.png.*strict=True'): run(str(root), strict=True, out=tmp_path / 'runs', quiet=True)
     assert not (tmp_path / 'runs').exists()
     cli = subprocess.run(['randfit', '--dataset', str(root), '--strict', '--out', str(tmp_path / 'cli')], capture_output=True, text=True)
@@ -82,15 +67,9 @@ def test_kills_at_random_moments_lose_at_most_the_epoch_in_progress(tmp_path):
     ref = run('digits', corrupt=0.5, epochs=12, stop_at_fit=False, quiet=True, out=tmp_path / 'ref', name='r')
     out, rng, landed = tmp_path / 'killed', random.Random(0), 0
     csv = out / 'r' / 'history.csv'
-    for k in (2, 6, 10, 12):
-        p = subprocess.Popen([sys.executable, '-c', SCRIPT, str(out)])
-        t0 = time.time()
-        while p.poll() is None and time.time() - t0 < 120 and not (csv.exists() and len(csv.read_text().splitlines()) > k): time.sleep(0.001)
-        time.sleep(rng.uniform(0, 0.2))
-        if p.poll() is None: os.kill(p.pid, signal.SIGKILL); landed += 1
-        p.wait()
+    for k in (2, 6, 10, 12): landed += kill_when(start_run(out, 12), has_rows(csv, k), delay=rng.uniform(0, 0.2))
     assert landed >= 3, f'only {landed} of 4 kills landed while the run was going'
-    subprocess.run([sys.executable, '-c', SCRIPT, str(out)], check=True)
+    assert start_run(out, 12).wait() == 0
     r = load_run(out / 'r')
     cols = [c for c in r.history.columns if not c.endswith('_s')]
     assert (r.history[cols].values == ref.history[cols].values).all(), 'the resumed run trains exactly as the uninterrupted one'
@@ -135,3 +114,69 @@ def test_pixel_randomizations_are_functions_of_their_seed(how, seed):
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
     if how != 'gaussian':  # a permutation of each image's own pixels, per channel position
         assert torch.equal(a[0].flatten(2).sort(-1).values, xtr.flatten(2).sort(-1).values)
+
+
+def kill_after_rows(out, k):
+    "Start the 30-epoch run, SIGKILL it once history.csv has at least `k` rows; return the CSV text it left"
+    csv = out / 'r' / 'history.csv'
+    kill_when(start_run(out, 30), has_rows(csv, k))
+    return csv.read_text()
+
+
+def test_resume_after_sigkill(tmp_path):
+    ref = run('digits', corrupt=0.5, epochs=30, stop_at_fit=False, quiet=True, out=tmp_path / 'ref', name='r')
+    out = tmp_path / 'killed'
+    before = [kill_after_rows(out, k) for k in (2, 9, 20)]
+    assert not (out / 'r' / 'summary.json').exists(), 'the kills must land before the run finished'
+    assert start_run(out, 30).wait() == 0
+    final = (out / 'r' / 'history.csv').read_text()
+    for text in before:
+        assert final.startswith(text), 'rows written before a kill are kept byte for byte'
+    s = json.loads((out / 'r' / 'summary.json').read_text())
+    assert s['labels_sha1'] == ref.summary['labels_sha1'] and s['resumed_at_epoch'] >= 20
+    h = pd.read_csv(out / 'r' / 'history.csv')
+    cols = [c for c in h.columns if not c.endswith('_s')]  # all but the timings
+    assert len(h) == 30 and (h[cols].values == ref.history[cols].values).all(), 'the resumed run trains exactly as the uninterrupted one'
+
+
+class Plant:
+    "A pickle that would write `marker` when unpickled by a loader that runs code"
+    def __init__(self, marker): self.marker = str(marker)
+    def __reduce__(self): return (open, (self.marker, 'w'))
+
+
+def test_a_planted_checkpoint_is_refused_not_executed(tmp_path):
+    folder = tmp_path / 'runs' / 'planted'; folder.mkdir(parents=True)
+    torch.save({'epoch': 1, 'model': Plant(tmp_path / 'pwned')}, folder / 'checkpoint.pth')
+    with pytest.raises(RuntimeError, match='checkpoint.pth is not a checkpoint randfit_fai can read safely'):
+        run('digits', corrupt=1.0, epochs=2, name='planted', resume=True, out=tmp_path / 'runs', quiet=True)
+    assert not (tmp_path / 'pwned').exists()
+
+
+def test_a_planted_image_cache_is_rebuilt_not_executed(tmp_path):
+    src = synthetic(n_train=40, n_test=10, n_classes=4, shape=(3, 8, 8))
+    root = image_folder(tmp_path / 'data', src)
+    cache = cache_file(root, image_files(root), None)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({'x_train': Plant(tmp_path / 'pwned')}, cache)
+    ds = load_folder(root)
+    assert not (tmp_path / 'pwned').exists()
+    as_set = lambda xs, ys: {(x.numpy().tobytes(), int(y)) for x, y in zip(xs, ys)}
+    assert as_set(ds.x_train, ds.y_train) == as_set(src.x_train, src.y_train), 'decoded again from the images'
+
+
+@pytest.mark.parametrize('stop_at_fit', [True, False])
+def test_a_run_stopped_after_its_last_checkpoint_resumes_to_the_same_result(tmp_path, stop_at_fit):
+    "Killed after training ended but before summary.json: resuming trains no further and returns the uninterrupted result"
+    from fastai.vision.all import Callback
+    class LostBeforeSummary(Callback):
+        order = 100
+        def after_fit(self): raise KeyboardInterrupt('lost before the summary')
+    kw = dict(corrupt=1.0, epochs=6 if not stop_at_fit else 100, stop_at_fit=stop_at_fit, quiet=True, out=tmp_path)
+    whole = run('digits', name='whole', **kw)
+    with pytest.raises(KeyboardInterrupt): run('digits', name='cut', cbs=LostBeforeSummary(), **kw)
+    assert (tmp_path / 'cut' / 'checkpoint.pth').exists() and not (tmp_path / 'cut' / 'summary.json').exists()
+    resumed = run('digits', name='cut', resume=True, **kw)
+    cols = [c for c in whole.history.columns if not c.endswith('_s')]
+    assert resumed.history[cols].equals(whole.history[cols]) and resumed.summary['fit_epoch'] == whole.summary['fit_epoch']
+    assert not list((tmp_path / 'cut').glob('*.tmp*'))

@@ -7,7 +7,7 @@ from torch.utils._pytree import tree_leaves
 from torch.utils.weak import WeakTensorKeyDictionary
 from fastai.vision.all import Callback
 from randfit_fai.data import synthetic
-from randfit_fai.run import run
+from randfit_fai.training import run
 
 
 class HostReads(TorchDispatchMode):
@@ -70,7 +70,7 @@ def test_no_host_read_per_batch(tmp_path, monkeypatch):
 
 def test_the_check_sees_fastais_per_batch_reads(tmp_path, monkeypatch):
     "fastai's stock `Recorder` copies every batch's loss to the host: the same check catches it"
-    from randfit_fai.callbacks import DeviceLosses
+    from randfit_fai.engine import DeviceLosses
     monkeypatch.setattr(DeviceLosses, 'before_fit', lambda self: None)
     w = Window(monkeypatch)
     run('synthetic', data=synthetic(n_train=1024, n_test=128, shape=(3, 8, 8)), corrupt=1.0, arch='wrn-10-1', bs=128, epochs=1,

@@ -1,12 +1,20 @@
-"Sweeps on Ray (a local cluster of 2 CPUs): the same rows as a sequential sweep, a killed task retried and resumed, a failing cell reported in its row"
-import os, signal, sys
+"Sweeps: sequential and on Ray (killed tasks retried, driver storage, failing cells reported)"
+import json, os, signal, subprocess, sys
+from pathlib import Path
 import pandas as pd, pytest
 from fastai.vision.all import Callback
-from randfit_fai.sweep import sweep
+from randfit_fai.sweeps import sweep
+
 
 ray = pytest.importorskip('ray')
+
+
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the callbacks below travel to the workers by value
+
+
 KW = dict(corrupts=(0., 1.), epochs=4, stop_at_fit=False)
+
+
 TIMING = ('time_s', 'train_s', 'test_s', 'memorize_s')
 
 
@@ -51,7 +59,7 @@ def test_ray_sweep_gives_the_sequential_rows_and_survives_a_killed_task(local_ra
 
 def test_driver_storage_writes_the_run_folders_on_the_driver_and_reads_them_back(local_ray, tmp_path):
     "`out` local to the driver: each task runs in a folder of its own and sends the files back; a killed task restarts"
-    from randfit_fai.run import load_run
+    from randfit_fai.files import load_run
     df = sweep('digits', out=tmp_path / 'drv', cluster='auto', storage='driver', cbs=DieOnce(tmp_path / 'killed', 2), **KW)
     assert (tmp_path / 'killed').exists() and df.error.isna().all() and df.resumed_at_epoch.isna().all()
     for p in df.path:
@@ -79,3 +87,13 @@ def test_the_slurm_example_is_valid_bash():
     from pathlib import Path
     script = Path(__file__).resolve().parent.parent / 'examples' / 'slurm_sweep.sbatch'
     assert subprocess.run(['bash', '-n', str(script)]).returncode == 0 and 'randfit-sweep' in script.read_text()
+
+
+def test_sweep_passes_threads_and_refuses_a_bad_count_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match='threads must be an integer >= 1, got 0'):
+        sweep('digits', corrupts=(0.,), threads=0, epochs=1, out=tmp_path / 'bad')
+    assert not (tmp_path / 'bad').exists()
+    bad = subprocess.run(['randfit-sweep', '--threads', '0', '--out', str(tmp_path / 'cli')], capture_output=True, text=True)
+    assert bad.returncode == 1 and 'threads must be an integer >= 1, got 0' in bad.stderr and not (tmp_path / 'cli').exists()
+    df = sweep('digits', corrupts=(1.,), threads=2, epochs=1, stop_at_fit=False, out=tmp_path / 'ok')
+    assert json.loads((Path(df.path.iloc[0]) / 'summary.json').read_text())['threads'] == 2

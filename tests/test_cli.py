@@ -1,0 +1,61 @@
+"Command lines: randfit, randfit-sweep; messages, not tracebacks"
+import argparse, dataclasses, inspect, json, subprocess, sys
+from pathlib import Path
+import pytest
+from randfit_fai.config import RunConfig, add_settings
+from randfit_fai.training import run
+
+
+def test_cli(tmp_path):
+    h = subprocess.run(['randfit', '--help'], capture_output=True, text=True, check=True).stdout
+    for f in dataclasses.fields(RunConfig):
+        if f.metadata['cli']: assert f"--{(f.metadata['flag'] or f.name).replace('_', '-')}" in h, f.name
+    assert '--full' in h and '--eager' in h  # stop_at_fit=False, graph=False
+    r = subprocess.run(['randfit', '--epochs', '2', '--out', str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert 'digits-mlp-1x512-p1-s0' in r.stdout and len(list(tmp_path.iterdir())) == 2
+    bad = subprocess.run(['randfit', '--corrupt', '0.5', '2', '--out', str(tmp_path / 'x')], capture_output=True, text=True)
+    assert bad.returncode != 0 and '2.0' in bad.stderr and not (tmp_path / 'x').exists()
+
+
+def test_cli_subset_and_not_fitted(tmp_path):
+    r = subprocess.run(['randfit', '--subset', '300', '--corrupt', '1', '--epochs', '2', '--out', str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert 'digits-n300-mlp-1x512-p1-s0' in r.stdout and ' NO ' in r.stdout and 'did not reach 100 % train accuracy' in r.stdout
+    s = json.loads((tmp_path / 'digits-n300-mlp-1x512-p1-s0' / 'summary.json').read_text())
+    assert (s['n_train'], s['fitted'], s['steps_per_epoch']) == (300, False, 300 // 16)
+
+
+def test_ctrl_c_in_the_cli_says_how_to_resume(tmp_path):
+    "Ctrl-C during a run (here raised from inside it, so the test does not race the signal): one line, exit 130, no traceback"
+    code = ("import sys, randfit_fai.cli as m\n"
+            "def interrupted(*a, **k): raise KeyboardInterrupt\n"
+            "m.run = interrupted; m.randfit(['--out', sys.argv[1]])")
+    p = subprocess.run([sys.executable, '-c', code, str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 130 and 'Traceback' not in p.stderr and p.stderr.strip().splitlines()[-1].startswith('randfit: interrupted'), p.stderr
+    assert '--resume' in p.stderr
+
+
+def test_randfit_threads_option(tmp_path):
+    bad = subprocess.run(['randfit', '--threads', '0', '--out', str(tmp_path / 'runs')], capture_output=True, text=True)
+    assert bad.returncode == 1 and 'threads must be an integer >= 1, got 0' in bad.stderr and 'Traceback' not in bad.stderr
+    assert not (tmp_path / 'runs').exists()
+    subprocess.run(['randfit', '--threads', '2', '--epochs', '1', '--corrupt', '1', '--out', str(tmp_path / 'runs')], check=True,
+                   capture_output=True)
+    assert json.loads((tmp_path / 'runs' / 'digits-mlp-1x512-p1-s0' / 'summary.json').read_text())['threads'] == 2
+
+
+def test_the_command_lines_run_and_the_record_cover_the_same_settings(tmp_path):
+    "Each setting is defined once, in RunConfig: randfit and randfit-sweep offer the command-line ones, run() takes them all"
+    fields = {f.name: f for f in dataclasses.fields(RunConfig)}
+    on_cli = {n for n, f in fields.items() if f.metadata['cli']}
+    assert set(vars(add_settings(argparse.ArgumentParser(), multi=('corrupt',)).parse_args([]))) == on_cli
+    assert set(inspect.signature(run).parameters) - {'data', 'cbs'} == set(fields)
+    sweep_help = subprocess.run(['randfit-sweep', '--help'], capture_output=True, text=True, check=True).stdout
+    for n in on_cli - {'resume', 'overwrite'}:  # a sweep always resumes its cells
+        assert f"--{(fields[n].metadata['flag'] or n).replace('_', '-')}" in sweep_help, n
+    r = run('digits', corrupt=1.0, epochs=1, out=tmp_path, quiet=True)
+    recorded = {n for n, f in fields.items() if f.metadata['recorded']}
+    assert recorded <= set(r.summary['config']), recorded - set(r.summary['config'])
+    derived = {'data_sha1', 'subset_sha1', 'labels_sha1', 'version'}
+    assert set(r.summary['config']) == recorded | derived
