@@ -244,7 +244,7 @@ def check_rademacher(f):
 # %% ../nbs/11_course.ipynb #36560361
 SOLUTION = '#| code-summary: "Solution"'
 
-
+# %% ../nbs/11_course.ipynb #f41fdc76
 def _stub(src):
     "What a student starts from: the solution's functions and names, emptied"
     lines = [l for l in src.splitlines() if not l.startswith('#|')]
@@ -314,7 +314,7 @@ def lessons_dir() -> Path:
         f"no lesson notebooks in {str(pkg / 'lessons')!r}: reinstall randfit_fai"
     )
 
-
+# %% ../nbs/11_course.ipynb #689f21fd
 def student_copy(src=None, dest='randfit_course', overwrite: bool = False):
     "Write the lessons in `src` to `dest` as exercise sheets; how many solutions went"
     src, dest = Path(src or lessons_dir()), Path(dest)

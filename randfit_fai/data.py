@@ -62,7 +62,7 @@ def corrupt_labels(y, n_classes: int, p: float, seed: int = 0, noise: str = 'zha
 # %% ../nbs/00_data.ipynb #a61a8cbd
 RANDOMIZATIONS = (None, 'shuffled_pixels', 'random_pixels', 'gaussian')
 
-
+# %% ../nbs/00_data.ipynb #d3c5c9ab
 def _permute_each(x, g, chunk=4096):
     "Each image of `x` (N, C, H, W) with its own random permutation of pixel positions"
     out = torch.empty_like(x)
@@ -87,7 +87,7 @@ def channel_stats(x):
     mean = (n * v).sum(1) / N
     return mean, ((n * (v - mean[:, None]) ** 2).sum(1) / (N - 1)).sqrt()
 
-
+# %% ../nbs/00_data.ipynb #d66c0ee1
 def randomize_pixels(x_train, x_test, how=None, seed: int = 0):
     "`(x_train, x_test, perm)` randomized as `how` says (`perm`: shuffled pixels' one)"
     check_choice(how, RANDOMIZATIONS, 'randomize')
@@ -129,7 +129,7 @@ class ImageSet:
     def n_classes(self):
         return len(self.classes)
 
-
+# %% ../nbs/00_data.ipynb #98ebcd90
 def digits():
     "scikit-learn's 8×8 digits (1,797 real images), split 80/20, stratified, fixed seed"
     d = load_digits()
@@ -141,7 +141,7 @@ def digits():
         tensor(xtr), ytr, tensor(xte), yte, [str(i) for i in range(10)], 'digits'
     )
 
-
+# %% ../nbs/00_data.ipynb #e29ce0ac
 def synthetic(
     n_train: int = 512,
     n_test: int = 128,
@@ -193,7 +193,7 @@ def image_files(path):
         ]
     return sorted(res)
 
-
+# %% ../nbs/00_data.ipynb #d6847bd2
 def _decode(fn, size=None):
     "Image `fn` as a uint8 (C, H, W) array (None when it cannot be read)"
     try:
@@ -226,7 +226,7 @@ def cache_file(path, files, size):
         )
     return d / f'{h.hexdigest()}.pt'
 
-
+# %% ../nbs/00_data.ipynb #ddae657f
 def load_cache(fn):
     "The cached `ImageSet` fields in `fn`; None if missing or damaged (warned: rebuilt)"
     if not fn.exists():
@@ -364,9 +364,11 @@ def load_folder(path, size: int = None, strict: bool = False):
 
 # %% ../nbs/00_data.ipynb #4e655b22
 URL_DATASETS = dict(cifar10=URLs.CIFAR, cifar100=URLs.CIFAR_100, mnist=URLs.MNIST)
+
+# %% ../nbs/00_data.ipynb #46c0b362
 DATASETS = ('digits', 'synthetic', *URL_DATASETS, 'fashion_mnist')
 
-
+# %% ../nbs/00_data.ipynb #f43d3e9a
 def fashion_mnist():
     "Fashion-MNIST, downloaded by torchvision into `~/.fastai/data/fashion_mnist`"
     from torchvision.datasets import FashionMNIST
@@ -394,7 +396,7 @@ def fashion_mnist():
         'fashion_mnist',
     )
 
-
+# %% ../nbs/00_data.ipynb #52b51018
 def check_dataset(name):
     "The folder `name` names (None for a registered dataset); raises for anything else"
     if name in DATASETS:
@@ -409,7 +411,7 @@ def check_dataset(name):
         " path of an image folder"
     )
 
-
+# %% ../nbs/00_data.ipynb #f04ab55b
 def get_dataset(name='digits', size: int = None, strict: bool = False) -> ImageSet:
     "The `ImageSet` of a registered dataset `name` or of an image folder path"
     folder = check_dataset(name)

@@ -49,7 +49,7 @@ class DeviceSmoothLoss(AvgSmoothLoss):
             self.beta,
         )
 
-
+# %% ../nbs/06_engine.ipynb #88200fbf
 class DeviceAvgLoss(AvgLoss):
     "`AvgLoss` that stays on the loss's device"
 
@@ -58,7 +58,7 @@ class DeviceAvgLoss(AvgLoss):
         self.total += learn.loss.detach().mean().float() * bs
         self.count += bs
 
-
+# %% ../nbs/06_engine.ipynb #0cdd2c4b
 class DeviceLosses(Callback):
     "Keep `Recorder`'s running losses on the device: no host sync per batch"
 
@@ -86,7 +86,7 @@ def sgd_update(params, grads, bufs, lr, mom, wd=None):
         torch._foreach_add_(bufs, grads)
         torch._foreach_add_(params, torch._foreach_mul(bufs, -lr))
 
-
+# %% ../nbs/06_engine.ipynb #85b9f344
 def capture_graph(step, state):
     "`step` captured as a CUDA graph, and its result; the warm-up is undone in `state`"
     saved = [t.detach().clone() for t in state]
@@ -104,7 +104,7 @@ def capture_graph(step, state):
             t.copy_(v)
     return g, out
 
-
+# %% ../nbs/06_engine.ipynb #a5d805b4
 class GraphStep(Callback):
     "Replay forward, loss, backward and SGD step as one CUDA graph (eager on a CPU)"
 

@@ -59,7 +59,7 @@ class WideBlock(Module):
         y = self.conv2(self.drop(F.relu(self.bn2(self.conv1(o)))))
         return y + (x if self.short is None else self.short(o))
 
-
+# %% ../nbs/01_models.ipynb #8f46051e
 def wrn(
     depth: int = 16,
     k: int = 4,
@@ -110,7 +110,7 @@ class Cat(Module):
     def forward(self, x):
         return torch.cat([b(x) for b in self.branches], 1)
 
-
+# %% ../nbs/01_models.ipynb #df341ab3
 def inception(n_classes: int = 10, n_in: int = 3, bn: bool = True):
     "The paper's small Inception for CIFAR-10"
     inc = lambda ni, a, b: Cat(_conv(ni, a, 1, bn=bn), _conv(ni, b, 3, bn=bn))
@@ -132,7 +132,7 @@ def inception(n_classes: int = 10, n_in: int = 3, bn: bool = True):
         nn.Linear(336, n_classes),
     )
 
-
+# %% ../nbs/01_models.ipynb #4f4b9167
 def alexnet(n_classes: int = 10, image_shape=(3, 28, 28)):
     "The paper's small AlexNet: 2 × [conv 5×5, max-pool 3×3/2, LRN], FC 384, FC 192"
     c, h, w = image_shape

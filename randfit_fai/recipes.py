@@ -20,6 +20,8 @@ def sgd(params, **kwargs):
 
 # %% ../nbs/02_recipes.ipynb #rc06
 MIN_STEPS = 16  # training steps per epoch that the default batch size leaves, at least
+
+# %% ../nbs/02_recipes.ipynb #cbe4a62a
 # per family: batch size, peak lr and epochs for a large training set; `cuda`: on a GPU
 RECIPES = dict(
     # lr × √(64 / inputs) for larger inputs
@@ -93,7 +95,7 @@ def step_mflops(arch: str, n_classes: int, image_shape, bs: int) -> float:
 # (bench/threads.py)
 THREADS_MIN_MFLOPS = 100
 
-
+# %% ../nbs/02_recipes.ipynb #88ff58ab
 def cpu_threads(mflops: float) -> int:
     "Threads for a CPU step of `mflops`: 1 if small, else `OMP_NUM_THREADS` or cores-1"
     if mflops < THREADS_MIN_MFLOPS:

@@ -235,7 +235,7 @@ def fig1a(df, arch=None, ax=None):
     ax.legend()
     return ax
 
-
+# %% ../nbs/08_sweeps.ipynb #a0c8db76
 def _fitted(df):
     return df.fitted.astype(bool) if 'fitted' in df else df.fit_epoch.notna()
 
@@ -280,14 +280,14 @@ def fig1b(df, ax=None):
     "Time to fit, relative to true labels, against label corruption, per arch"
     return _vs_corruption(df, ax, _relative_fit, 'time to fit (× true labels)', '(b)')
 
-
+# %% ../nbs/08_sweeps.ipynb #eb7a4254
 def fig1c(df, ax=None):
     "Test error against label corruption, per arch"
     return _vs_corruption(
         df, ax, lambda g: 1 - g.final_test_acc.mean(), 'test error', '(c)', ylim=(0, 1)
     )
 
-
+# %% ../nbs/08_sweeps.ipynb #859f4cef
 def figure_1(df, fname=None, arch=None):
     "The paper's Figure 1 (a, b, c) from a `sweep`, saved as PNG `fname` if given"
     fig, axs = plt.subplots(1, 3, figsize=(16, 4.2))
@@ -333,7 +333,7 @@ PAPER_TABLE1 = pd.DataFrame(
     ],
 )
 
-
+# %% ../nbs/08_sweeps.ipynb #756e17a2
 def table1(df):
     "A sweep's runs as the paper's Table 1, with the paper's numbers on CIFAR-10"
     t = pd.DataFrame(

@@ -51,7 +51,7 @@ class TwoLayerReLU(nn.Module):
             ]
         )
 
-
+# %% ../nbs/10_theory.ipynb #13e441ba
 def _finite(**arrays):
     "Each named array as float64, refusing NaN or inf by the argument's name"
     out = []
@@ -144,7 +144,7 @@ def min_norm_solution(X, y):
     "The minimum-norm w with X w = y (n < d), by an SVD-based least-squares solve"
     return np.linalg.lstsq(*_finite(X=X, y=y), rcond=None)[0]
 
-
+# %% ../nbs/10_theory.ipynb #f44ae8c3
 def sgd_least_squares(
     X, y, lr: float = None, epochs: int = 500, bs: int = None, seed: int = 0
 ):
@@ -189,7 +189,7 @@ def kernel_matrix(A, B, gamma: float, chunk: int = 4096, out=None):
         K[i : i + chunk] = torch.exp(-gamma * _sqdist(A[i : i + chunk], B))
     return K
 
-
+# %% ../nbs/10_theory.ipynb #d4e16f24
 def kernel_fit(X, Y, gamma: float = 0.02, device='cpu', chunk: int = 4096):
     "α with K α = Y exactly (Gaussian kernel, float64); refused first if K won't fit"
     X, Y, gamma = _finite(X=X, Y=Y, gamma=gamma)
@@ -216,7 +216,7 @@ def kernel_fit(X, Y, gamma: float = 0.02, device='cpu', chunk: int = 4096):
         )
     return torch.cholesky_solve(Y, L)
 
-
+# %% ../nbs/10_theory.ipynb #1e9efbb0
 def kernel_predict(X_train, alpha, X, gamma: float = 0.02, chunk: int = 4096):
     "Predictions Σᵢ αᵢ k(xᵢ, x) for the rows of `X`"
     Xt = torch.as_tensor(X_train, dtype=torch.float64, device=alpha.device)

@@ -66,7 +66,7 @@ def plan_run(cfg: RunConfig, ds: ImageSet) -> dict:
 # %% ../nbs/07_training.ipynb #tr09
 LONG_RUN_S = 600  # a run projected to take longer says so after its first steps
 
-
+# %% ../nbs/07_training.ipynb #4d192605
 def _slow_hint(arch: str, n: int) -> str:
     "What to try instead of a run projected to take hours"
     tries = ['a GPU'] + ['a subset (e.g. subset=2000, --subset 2000)'] * (n > 4000)
