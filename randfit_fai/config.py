@@ -6,13 +6,13 @@ Docs: https://randfit-fai.github.io/randfit_fai/config.html.md"""
 
 # %% auto #0
 __all__ = ['check_int', 'check_positive', 'check_seed', 'check_name', 'check_device', 'check_arch', 'setting', 'RunConfig',
-           'labels_sha1', 'data_sha1', 'subset_sha1', 'add_settings']
+           'with_settings', 'labels_sha1', 'data_sha1', 'subset_sha1', 'add_settings']
 
 # %% ../nbs/03_config.ipynb #cfg02
 from fastai.basics import *
 from .data import *
 from .models import create_model
-import argparse, dataclasses, hashlib, numbers
+import argparse, dataclasses, hashlib, inspect, numbers
 from dataclasses import dataclass, field, fields
 
 # %% ../nbs/03_config.ipynb #cfg05
@@ -220,6 +220,21 @@ class RunConfig:
             # numpy's, as Python's
             if f.type in (int, float):
                 object.__setattr__(self, f.name, f.type(v))
+
+# %% ../nbs/03_config.ipynb #1fd231c1
+def with_settings(f):
+    "Show `RunConfig`'s settings as keywords of `f`, which passes `**kwargs` on to it"
+    sig = inspect.signature(f)
+    params = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
+    have = {p.name for p in params}
+    kw = inspect.Parameter.KEYWORD_ONLY
+    extra = [
+        inspect.Parameter(s.name, kw, default=s.default, annotation=s.type)
+        for s in fields(RunConfig)
+        if s.name not in have
+    ]
+    f.__signature__ = sig.replace(parameters=params + extra)
+    return f
 
 # %% ../nbs/03_config.ipynb #cfg26
 @patch

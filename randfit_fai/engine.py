@@ -65,7 +65,7 @@ class DeviceLosses(Callback):
     order = Recorder.order - 1
 
     def before_fit(self):
-        # through __dict__: `loss` is also a `Learner` attribute (callbacks may not shadow it)
+        # through __dict__: `loss` is also a `Learner` attribute, not to be shadowed
         r = self.learn.recorder
         r.__dict__.update(
             smooth_loss=DeviceSmoothLoss(r.smooth_loss.beta), loss=DeviceAvgLoss()

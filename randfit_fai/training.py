@@ -252,7 +252,7 @@ def resumable(path: Path, config: dict) -> RunResult:
         Checkpoint(path / 'checkpoint.pth', config).check()
 
 # %% ../nbs/07_training.ipynb #3fcd26ed
-@delegates(RunConfig)
+@with_settings
 def run(
     dataset='digits', corrupt: float = 0.0, data: ImageSet = None, cbs=None, **kwargs
 ) -> RunResult:

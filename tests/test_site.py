@@ -11,8 +11,9 @@ SITE = Path(os.environ.get('RANDFIT_SITE', ROOT / '_docs'))
 CHROMIUM, DRIVER = shutil.which('chromium'), shutil.which('chromedriver')
 PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob('*.html') if 'site_libs' not in p.parts) if SITE.exists() else []
 LESSONS = sorted(p.stem for p in (ROOT / 'nbs' / 'course').glob('0*.ipynb'))
-API = sorted(p.stem for p in (ROOT / 'nbs').glob('0*.ipynb'))
+API = sorted(p.stem for p in (ROOT / 'nbs').glob('[01][0-9]_*.ipynb'))
 COLAB_BADGE = 'https://colab.research.google.com/assets/colab-badge.svg'  # the lessons' Open in Colab badge
+API_PAGES = {re.sub(r'^\d+_', '', s) for s in API}
 ERRORS = re.compile(r'Traceback \(most recent call last\)|^\w+(Error|Exception): ', re.M)
 
 pytestmark = [pytest.mark.skipif(not PAGES, reason=f'no docs site at {SITE}: build it with `nbdev-docs` (needs Quarto)'),
@@ -63,7 +64,7 @@ def test_page(page, server, browser):
     assert not other, f'{page}: images from other sites, which this test cannot check: {other}'
     links = js("return [...document.querySelectorAll('a[href]')].map(a => a.href)")
     internal = {urldefrag(u)[0] for u in links if u.startswith(server)}
-    if page.startswith('course/'):  # lesson code within 88 columns fits the column: no sideways scrolling
+    if page.startswith('course/') or page[:-5] in API_PAGES:  # code within 88 columns fits: no sideways scrolling
         wide = js("return [...document.querySelectorAll('div.sourceCode pre')].filter(p => !p.closest('.cell-output'))"
                   ".filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 80))")
         assert not wide, f'{page}: code that scrolls sideways: {wide}'
