@@ -12,11 +12,11 @@ from fastai.basics import *
 from fastcore.script import call_parse, CliError
 from .data import *
 from .config import *
-from .files import RunResult
-from .training import run, load_data, check_bs
+from .files import RunResult, atomic_write
+from .training import run, prepare_run
 from .sweeps import sweep, figure_1, table1
 from .course import student_copy
-import argparse, dataclasses, gc
+import argparse, dataclasses, gc, signal
 
 # %% ../nbs/09_cli.ipynb #c2615e75
 def _pct(v):
@@ -44,31 +44,42 @@ def results_table(results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/09_cli.ipynb #cl05
+def _interrupted(prog: str, then: str):
+    "Ctrl-C or SIGTERM: one line saying how to go on; exit 128 + the signal"
+    print(f"\n{prog}: interrupted; {then}", file=sys.stderr)
+    sys.exit(128 + getattr(_on_sigterm, 'signum', signal.SIGINT))
+
+
+def _on_sigterm(signum, frame):
+    "SIGTERM (a scheduler, `kill`) stops a command as Ctrl-C does"
+    _on_sigterm.signum = signum
+    raise KeyboardInterrupt
+
+
 def randfit(argv=None):
     "Train on true and randomized labels; report how well it memorizes (Zhang et al.)"
     p = argparse.ArgumentParser(prog='randfit', description=randfit.__doc__)
     a = vars(add_settings(p, multi=('corrupt',)).parse_args(argv))
-    # what the imports made lives until exit: the collector need not walk it
-    if argv is None:
+    if (
+        argv is None
+    ):  # a command: what the imports made lives until exit, SIGTERM stops it
         gc.freeze()
+        signal.signal(signal.SIGTERM, _on_sigterm)
     corrupts = a.pop('corrupt') or [0.0, 1.0]
     try:
-        cfgs = [RunConfig(**a, corrupt=c) for c in corrupts]
+        for c in corrupts:
+            RunConfig(**a, corrupt=c)  # every setting checked first
         data = get_dataset(a['dataset'], size=a['size'], strict=a['strict'])
-        check_bs(a['bs'], len(load_data(cfgs[0], data).x_train))
-    # a message, not a traceback
-    except (ValueError, FileNotFoundError) as e:
-        raise SystemExit(str(e))
-    try:
+        for c in corrupts:
+            prepare_run(data=data, **a, corrupt=c)  # and every run's folder
         results = [run(data=data, **a, corrupt=c) for c in corrupts]
-    # one line, not a traceback: the last finished epoch is checkpointed
-    except KeyboardInterrupt:
-        print(
-            "\nrandfit: interrupted; the same command with --resume continues from the"
-            " last finished epoch",
-            file=sys.stderr,
+    except (ValueError, FileNotFoundError, RuntimeError) as e:
+        raise SystemExit(str(e))  # a message, not a traceback
+    except KeyboardInterrupt:  # the last finished epoch is checkpointed
+        _interrupted(
+            'randfit',
+            "the same command with --resume continues from the last finished epoch",
         )
-        sys.exit(130)
     print(results_table(results).to_string(index=False))
     for r in results:
         if r.summary['hint']:
@@ -103,7 +114,14 @@ def randfit_sweep(argv=None):
         default=1,
         help="CPUs a run takes on Ray (a GPU node's runs take one GPU each)",
     )
+    p.add_argument(
+        '--redo',
+        action='store_true',
+        help="Run again the cells whose folders hold a run of another configuration",
+    )
     a = vars(p.parse_args(argv))
+    if argv is None:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     defaults = dict(
         corrupts=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
         randomize=(None,),
@@ -118,14 +136,17 @@ def randfit_sweep(argv=None):
         and k in RunConfig.__dataclass_fields__
         and v != RunConfig.__dataclass_fields__[k].default
     }
-    extra = dict(cluster=a['cluster'], cpus_per_run=a['cpus_per_run'])
+    extra = dict(cluster=a['cluster'], cpus_per_run=a['cpus_per_run'], redo=a['redo'])
     try:
         df = sweep(a['dataset'], **grid, out=a['out'], **extra, **changed)
-    # a message, not a traceback
-    except (ValueError, FileNotFoundError) as e:
-        raise SystemExit(str(e))
+    except (ValueError, FileNotFoundError, RuntimeError) as e:
+        raise SystemExit(str(e))  # a message, not a traceback
+    except KeyboardInterrupt:
+        _interrupted(
+            'randfit-sweep', "the same command continues; finished cells are read back"
+        )
     out = Path(a['out'])
-    df.to_csv(out / 'sweep.csv', index=False)
+    atomic_write(out / 'sweep.csv', partial(df.to_csv, index=False))
     ok = df[df.error.isna()]
     for _, r in df[df.error.notna()].iterrows():
         print(
@@ -133,9 +154,11 @@ def randfit_sweep(argv=None):
             f" seed={r.seed} failed: {r.error}"
         )
     if len(ok):
-        plt.close(figure_1(ok, out / 'figure1.png'))
+        fig = figure_1(ok)
+        atomic_write(out / 'figure1.png', partial(fig.savefig, dpi=90, format='png'))
+        plt.close(fig)
     t = table1(ok) if len(ok) else pd.DataFrame()
-    t.to_csv(out / 'table1.csv', index=False)
+    atomic_write(out / 'table1.csv', partial(t.to_csv, index=False))
     print(t.to_string(index=False))
 
 # %% ../nbs/09_cli.ipynb #cl08

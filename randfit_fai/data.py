@@ -7,8 +7,8 @@ Docs: https://randfit-fai.github.io/randfit_fai/data.html.md"""
 # %% auto #0
 __all__ = ['NOISES', 'RANDOMIZATIONS', 'URL_DATASETS', 'DATASETS', 'check_corrupt', 'check_choice', 'corrupt_labels',
            'channel_stats', 'randomize_pixels', 'ImageSet', 'digits', 'synthetic', 'image_files', 'cache_file',
-           'load_cache', 'load_folder', 'fashion_mnist', 'check_dataset', 'get_dataset', 'subsample', 'TensorDL',
-           'PadCropFlip', 'CropWhiten', 'fit_ceiling', 'RandData', 'show_randomizations']
+           'load_cache', 'free_memory', 'load_folder', 'fashion_mnist', 'check_dataset', 'get_dataset', 'subsample',
+           'TensorDL', 'PadCropFlip', 'CropWhiten', 'fit_ceiling', 'RandData', 'show_randomizations']
 
 # %% ../nbs/00_data.ipynb #4b85f32c
 # fastai without its vision models and augmentations:
@@ -209,10 +209,10 @@ def _decode(fn, size=None):
 
 def cache_file(path, files, size):
     "Where the decoded `files` under `path` are cached: keyed on names, sizes, times"
-    h = hashlib.sha1(f'v4 {size}'.encode())
+    h = hashlib.sha1(f'v5 {size}'.encode())
     for f in files:
         st = os.stat(os.path.join(path, f))
-        h.update(f'{f} {st.st_size} {st.st_mtime_ns}\n'.encode())
+        h.update(f'{f} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}\n'.encode())
     d = path / '.randfit_cache'
     try:
         d.mkdir(exist_ok=True)
@@ -267,91 +267,153 @@ def _skipped(path, skipped, classes, n_train, strict):
         raise ValueError(msg + " (strict=True)")
     warnings.warn(msg, stacklevel=3)
 
+# %% ../nbs/00_data.ipynb #dt10
+def free_memory(device='cpu') -> int:
+    "Bytes free for new tensors on `device` (MemAvailable on a CPU), or None if unknown"
+    device = torch.device(device)
+    if device.type == 'cuda':
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open('/proc/meminfo') as f:
+            return next(
+                int(l.split()[1]) * 1024 for l in f if l.startswith('MemAvailable:')
+            )
+    except (OSError, StopIteration, ValueError):
+        return None
 
-def load_folder(path, size: int = None, strict: bool = False):
-    "Images under `path` (fastai's layout) as an `ImageSet`, decoded once and cached"
-    path = Path(path).expanduser()
-    if not path.is_dir():
-        raise FileNotFoundError(f"dataset folder {str(path)!r} does not exist")
+# %% ../nbs/00_data.ipynb #dt12
+def _utf8(name: str) -> bool:
+    "Whether a file name read from the file system is UTF-8"
+    try:
+        name.encode('utf-8')
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _folder_layout(path: Path):
+    "The images under `path` as (file, split, class), and the classes; checks the layout"
     files = image_files(path)
     if not files:
         raise ValueError(f"no image files under {str(path)!r}")
+    bad = next((f for f in [str(path), *files] if not _utf8(f)), None)
+    if bad is not None:
+        raise ValueError(
+            f"the name {bad!r} under {str(path)!r} is not UTF-8: rename it"
+        )
     splits = [_split_of(f) for f in files]
     if 0 not in splits or 1 not in splits:
         raise ValueError(
-            f"{str(path)!r} needs a train/ (or training/) folder and a test/, testing/"
-            " or valid/ folder beside it"
+            f"{str(path)!r} needs a train/ (or training/) folder and a test/, "
+            "testing/ or valid/ folder beside it"
         )
-    # class: parent folder
-    files = [
-        (f, s, os.path.basename(os.path.dirname(f)))
-        for f, s in zip(files, splits)
-        if s is not None
-    ]
+    parent = lambda f: os.path.basename(
+        os.path.dirname(f)
+    )  # the class: the parent folder
+    files = [(f, s, parent(f)) for f, s in zip(files, splits) if s is not None]
     classes = sorted({c for f, s, c in files if s == 0})
     if len(classes) < 2:
         raise ValueError(
-            f"{str(path)!r} has {len(classes)} class folder(s) under train; at least 2"
-            " are needed"
+            f"{str(path)!r} has {len(classes)} class folder(s) under train; "
+            "at least 2 are needed"
         )
     unknown = sorted({c for f, s, c in files if s == 1} - set(classes))
     if unknown:
         raise ValueError(
             f"test classes {unknown} of {str(path)!r} have no training images"
         )
+    return files, classes
+
+# %% ../nbs/00_data.ipynb #dt13
+_GREY = ('L', 'I', '1', 'I;16')
+
+
+def _check_memory(path: Path, files, size: int = None):
+    "Refuse, from their headers, to decode images that would not fit in memory"
+    n = 0
+    for f, _, _ in files:
+        try:
+            with Image.open(path / f) as im:
+                w, h = (size, size) if size else im.size
+                n += w * h * (1 if im.mode in _GREY else 3)
+        except Exception:
+            continue  # unreadable: skipped when decoding
+    free = free_memory()
+    if (
+        free is not None and 2 * n > free
+    ):  # the decoded arrays, then the tensor stacked from them
+        raise ValueError(
+            f"the {len(files):,} images under {str(path)!r} take {2 * n / 2**30:.1f}"
+            f" GiB to decode, more than the {free / 2**30:.1f} GiB of memory available:"
+            " pass size= (e.g. size=64) to resize them as they are decoded"
+        )
+
+# %% ../nbs/00_data.ipynb #dt14
+def _decode_folder(path: Path, files, classes, size: int = None) -> dict:
+    "The images `files` under `path` decoded: the `ImageSet` fields, what was skipped"
+    args = dict(size=size, threadpool=True, n_workers=defaults.cpus, progress=False)
+    arrs = parallel(_decode, [path / f for f, _, _ in files], **args)
+    ok = [(a, s, c) for a, (f, s, c) in zip(arrs, files) if a is not None]
+    if not ok:
+        raise ValueError(f"none of the images under {str(path)!r} could be decoded")
+    shapes = Counter(a.shape for a, _, _ in ok)
+    if len({s[0] for s in shapes}) > 1:
+        raise ValueError(
+            f"images under {str(path)!r} mix grey (1 channel) and colour (3 channels) "
+            "images: convert them to one mode (e.g. all RGB) first"
+        )
+    if len(shapes) > 1:
+        raise ValueError(
+            f"images under {str(path)!r} have mixed shapes "
+            f"{dict(shapes.most_common(3))}; pass size= to resize them"
+        )
+    o2i = {c: i for i, c in enumerate(classes)}
+    tr, te = ([(a, o2i[c]) for a, t, c in ok if t == s] for s in (0, 1))
+    if not tr or not te:
+        which = 'training' if not tr else 'test'
+        raise ValueError(
+            f"none of the {which} images under {str(path)!r} could be decoded"
+        )
+    stack = lambda items: torch.from_numpy(np.stack([a for a, _ in items]))
+    return dict(
+        x_train=stack(tr),
+        y_train=np.array([y for _, y in tr]),
+        x_test=stack(te),
+        y_test=np.array([y for _, y in te]),
+        classes=classes,
+        n_skipped=len(files) - len(ok),
+        skipped=[f for a, (f, _, _) in zip(arrs, files) if a is None],
+    )
+
+# %% ../nbs/00_data.ipynb #dt15
+def _save_cache(d: dict, fn: Path):
+    "Cache the decoded images `d` in `fn`, unless it cannot be written (a full disk)"
+    labels = {k: torch.from_numpy(d[k]) for k in ('y_train', 'y_test')}
+    try:
+        fn.parent.mkdir(parents=True, exist_ok=True)
+        save_sealed({**d, **labels}, fn)
+    except OSError as e:
+        warnings.warn(
+            f"the image cache {fn} could not be written ({e.strerror or e}); the images"
+            " are used without it, and decoded again next time",
+            stacklevel=3,
+        )
+
+# %% ../nbs/00_data.ipynb #dt16
+def load_folder(path, size: int = None, strict: bool = False):
+    "Images under `path` (fastai's layout) as an `ImageSet`, decoded once and cached"
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        raise FileNotFoundError(f"dataset folder {str(path)!r} does not exist")
+    files, classes = _folder_layout(path)
     cfn = cache_file(path, [f for f, _, _ in files], size)
     d = load_cache(cfn)
     if d is None:
-        arrs = parallel(
-            _decode,
-            [path / f for f, _, _ in files],
-            size=size,
-            threadpool=True,
-            n_workers=defaults.cpus,
-            progress=False,
-        )
-        ok = [(a, s, c) for a, (f, s, c) in zip(arrs, files) if a is not None]
-        if not ok:
-            raise ValueError(f"none of the images under {str(path)!r} could be decoded")
-        shapes = Counter(a.shape for a, _, _ in ok)
-        if len(shapes) > 1:
-            raise ValueError(
-                f"images under {str(path)!r} have mixed shapes"
-                f" {dict(shapes.most_common(3))}; pass size= to resize them"
-            )
-        o2i = {c: i for i, c in enumerate(classes)}
-        sp = lambda s: [(a, o2i[c]) for a, t, c in ok if t == s]
-        tr, te = sp(0), sp(1)
-        if not tr or not te:
-            raise ValueError(
-                f"none of the {'training' if not tr else 'test'} images under"
-                f" {str(path)!r} could be decoded"
-            )
-        d = dict(
-            x_train=torch.from_numpy(np.stack([a for a, _ in tr])),
-            y_train=np.array([y for _, y in tr]),
-            x_test=torch.from_numpy(np.stack([a for a, _ in te])),
-            y_test=np.array([y for _, y in te]),
-            classes=classes,
-            n_skipped=len(files) - len(ok),
-            skipped=[f for a, (f, _, _) in zip(arrs, files) if a is None],
-        )
-        cfn.parent.mkdir(parents=True, exist_ok=True)
-        save_sealed(
-            {
-                **d,
-                'y_train': torch.from_numpy(d['y_train']),
-                'y_test': torch.from_numpy(d['y_test']),
-            },
-            cfn,
-        )
-    _skipped(
-        path,
-        d.get('skipped', []),
-        d['classes'],
-        {d['classes'][i] for i in np.unique(d['y_train'])},
-        strict,
-    )
+        _check_memory(path, files, size)
+        d = _decode_folder(path, files, classes, size)
+        _save_cache(d, cfn)
+    fitted = {d['classes'][i] for i in np.unique(d['y_train'])}
+    _skipped(path, d.get('skipped', []), d['classes'], fitted, strict)
     return ImageSet(
         d['x_train'],
         d['y_train'],
@@ -402,13 +464,20 @@ def check_dataset(name):
     if name in DATASETS:
         return None
     p = Path(str(name)).expanduser()
-    if p.exists():
+    if p.is_dir():
         return p
+    if p.exists():
+        raise ValueError(
+            f"dataset {str(name)!r} is a file, not a folder: pass the folder that "
+            "holds train/ and test/ (or one of "
+            + ', '.join(DATASETS)
+            + ")"
+        )
     if os.sep in str(name):
         raise FileNotFoundError(f"dataset folder {str(name)!r} does not exist")
     raise ValueError(
-        f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, or pass the"
-        " path of an image folder"
+        f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, or pass the "
+        "path of an image folder"
     )
 
 # %% ../nbs/00_data.ipynb #f04ab55b

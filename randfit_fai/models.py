@@ -159,7 +159,7 @@ def create_model(arch: str, n_classes: int, image_shape=(3, 32, 32)):
     "The `nn.Module` named `arch` for `n_classes` classes and inputs of `image_shape`"
     c, arch = image_shape[0], str(arch)
     if (
-        (m := re.fullmatch(r'wrn-(\d+)-(\d+)(?:-drop([0-9.]+))?(-nobn)?', arch))
+        (m := re.fullmatch(r'wrn-(\d+)-(\d+)(?:-drop([0-9]*\.?[0-9]+))?(-nobn)?', arch))
         and int(m[2]) >= 1
         and float(m[3] or 0) < 1
     ):

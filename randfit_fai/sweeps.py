@@ -15,9 +15,9 @@ from fastai.callback.all import *
 from fastprogress.fastprogress import progress_bar
 from .data import *
 from .config import RunConfig
-from .files import atomic_write, load_run
-from .training import run, load_data, check_bs
-import dataclasses, hashlib, itertools, json, platform, shutil, tempfile
+from .files import atomic_write, load_run, same_run, check_not_link
+from .training import run, load_data, check_bs, prepare_run, resumable
+import randfit_fai, dataclasses, itertools, json, platform, shutil, tempfile
 
 # %% ../nbs/08_sweeps.ipynb #b1b8c43f
 def _ray(cluster):
@@ -71,69 +71,68 @@ def _cell_files(dataset, ds, cell, kwargs):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _key(dataset, cell, kwargs):
-    "A cell's fingerprint (its settings, not callbacks): how the driver finds it again"
-    return hashlib.sha1(
-        json.dumps(
-            [
-                str(dataset),
-                cell,
-                {
-                    k: str(v)
-                    for k, v in sorted(kwargs.items())
-                    if k not in ('out', 'cbs')
-                },
-            ],
-            default=str,
-        ).encode()
-    ).hexdigest()
+def _check_cells(dataset, ds, cells, kwargs) -> list:
+    "Each cell's run folder and whether it is finished, checked before any work"
+    settings = {k: v for k, v in kwargs.items() if k != 'cbs'}
+    seen, paths = {}, []
+    for c in cells:
+        cfg, dsc, plan, path = prepare_run(dataset, data=ds, **c, **settings)
+        chosen = {k: plan[k] for k in ('arch', 'epochs', 'bs', 'lr', 'graph')}
+        chosen['device'] = plan['device'].type
+        want = cfg.recorded(
+            dsc, None, chosen, randfit_fai.__version__, randfit_fai.RESULTS_VERSION
+        )
+        if path in seen and not same_run(seen[path][1], want):
+            raise ValueError(
+                f"cells {seen[path][0]} and {c} would share the run folder {path}: "
+                "give them settings that differ in the name, or sweep them apart"
+            )
+        seen[path] = (c, want)
+        check_not_link(path)
+        try:
+            finished = (
+                resumable(path, want) is not None
+            )  # refuses another configuration's
+        except (ValueError, RuntimeError):
+            if not cfg.overwrite:
+                raise
+            finished = False  # redo=True: it runs again
+        paths.append((path, finished))
+    return paths
 
 
-def _on_ray(ray, dataset, ds, cells, kwargs, cpus, gpus, retries, storage):
+def _on_ray(ray, dataset, ds, cells, paths, kwargs, cpus, gpus, retries, storage):
     "Each cell a Ray task, retried if it dies: rows in grid order, errors in their rows"
-    out, shared = Path(kwargs['out']), storage == 'shared'
-    # driver storage: cell fingerprint -> run folder, to read finished cells back
-    index = out / 'cells.json'
-    known = {} if shared or not index.exists() else json.loads(index.read_text())
-    rows, todo = [None] * len(cells), []
-    for i, c in enumerate(cells):
-        k = _key(dataset, c, kwargs)
-        if k in known and (out / known[k] / 'summary.json').exists():
+    shared, rows = storage == 'shared', [None] * len(cells)
+    for i, (c, (p, finished)) in enumerate(zip(cells, paths)):
+        if not shared and finished:  # read back on the driver
             rows[i] = {
-                **_cell(dataset, ds, c, {**kwargs, 'name': known[k]}),
+                **_cell(dataset, ds, c, {**kwargs, 'overwrite': False}),
                 'node': None,
             }
-        else:
-            todo.append((i, k))
-    task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=retries)(
-        _cell if shared else _cell_files
-    )
-    # one copy of the images in the object store, shared by the tasks of a node
-    ref = ray.put(ds)
-    refs = [task.remote(dataset, ref, cells[i], kwargs) for i, _ in todo]
+    todo = [i for i, r in enumerate(rows) if r is None]
+    task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=retries)
+    task = task(_cell if shared else _cell_files)
+    ref = ray.put(
+        ds
+    )  # one copy of the images in the object store, shared by a node's tasks
+    refs = [task.remote(dataset, ref, cells[i], kwargs) for i in todo]
     pending = list(refs)
-    # one bar over finished cells
-    for _ in progress_bar(range(len(refs)), leave=False):
+    for _ in progress_bar(range(len(refs)), leave=False):  # one bar over finished cells
         _, pending = ray.wait(pending, num_returns=1)
-    for (i, k), r in zip(todo, refs):
+    for i, r in zip(todo, refs):
         try:
             rows[i] = ray.get(r)
         except Exception as e:
-            rows[i] = {
-                **cells[i],
-                'error': f"{type(e).__name__}: {str(e).strip().splitlines()[-1]}",
-            }
+            error = f"{type(e).__name__}: {str(e).strip().splitlines()[-1]}"
+            rows[i] = {**cells[i], 'error': error}
             continue
         if not shared:  # the driver writes the run folder
-            files, name = rows[i].pop('files'), Path(rows[i]['path']).name
-            (out / name).mkdir(parents=True, exist_ok=True)
+            files, d = rows[i].pop('files'), paths[i][0]
+            d.mkdir(parents=True, exist_ok=True)
             for f, b in files.items():
-                atomic_write(out / name / f, lambda tmp, b=b: tmp.write_bytes(b))
-            rows[i]['path'] = str(out / name)
-            known[k] = name
-    if not shared:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write(index, lambda tmp: tmp.write_text(json.dumps(known, indent=1)))
+                atomic_write(d / f, lambda tmp, b=b: tmp.write_bytes(b))
+            rows[i]['path'] = str(d)
     return rows
 
 
@@ -152,51 +151,42 @@ def sweep(
     storage: str = 'shared',
     cpus_per_run: float = 1,
     retries: int = 3,
+    redo: bool = False,
     **kwargs,
 ) -> pd.DataFrame:
     "Run the grid resumably, a run folder per cell (on Ray with `cluster=`): a row each"
     check_choice(storage, ('shared', 'driver'), 'storage')
     randomize = [r for r in L(randomize)] or [None]
-    cells = (
+    pairs = (
         [(c, r) for c in corrupts for r in randomize]
         if product
-        else [(c, None) for c in corrupts]
-        + [(0.0, r) for r in randomize if r is not None]
+        else (
+            [(c, None) for c in corrupts]
+            + [(0.0, r) for r in randomize if r is not None]
+        )
     )
-    grid = list(itertools.product(L(archs) or [None], cells, L(seeds)))
+    grid = itertools.product(L(archs) or [None], pairs, L(seeds))
+    cells = [dict(corrupt=c, randomize=r, arch=a, seed=s) for a, (c, r), s in grid]
+    kwargs = dict(
+        out=out, subset=subset, test_subset=test_subset, overwrite=redo, **kwargs
+    )
     settings = {k: v for k, v in kwargs.items() if k != 'cbs'}
-    base = RunConfig(
-        dataset=dataset if data is None else None,
-        subset=subset,
-        test_subset=test_subset,
-        out=out,
-        **settings,
-    )
-    # checked
-    for arch, (c, r), seed in grid:
-        dataclasses.replace(base, corrupt=c, randomize=r, arch=arch, seed=seed)
-    # before any work: a clear error without Ray
-    ray = None if cluster is None else _ray(cluster)
+    base = RunConfig(dataset=dataset if data is None else None, **settings)  # checked
+    for c in cells:
+        dataclasses.replace(base, **c)
+    ray = None if cluster is None else _ray(cluster)  # a clear error without Ray
     ds = load_data(dataclasses.replace(base, subset=None, test_subset=None), data)
     check_bs(base.bs, len(load_data(base, ds).x_train))
-    cells = [
-        dict(corrupt=c, randomize=r, arch=arch, seed=seed)
-        for arch, (c, r), seed in grid
-    ]
-    kwargs = dict(out=out, subset=subset, test_subset=test_subset, **kwargs)
+    paths = _check_cells(dataset, ds, cells, kwargs)
     if ray is None:
-        rows = [_cell(dataset, ds, c, kwargs) for c in progress_bar(cells, leave=False)]
-    else:
-        gpus = (
-            1
-            if ray.cluster_resources().get('GPU', 0) >= 1
-            and kwargs.get('device') != 'cpu'
-            else 0
+        return pd.DataFrame(
+            [_cell(dataset, ds, c, kwargs) for c in progress_bar(cells, leave=False)]
         )
-        rows = _on_ray(
-            ray, dataset, ds, cells, kwargs, cpus_per_run, gpus, retries, storage
-        )
-    return pd.DataFrame(rows)
+    use_gpu = (
+        ray.cluster_resources().get('GPU', 0) >= 1 and kwargs.get('device') != 'cpu'
+    )
+    args = (cpus_per_run, int(use_gpu), retries, storage)
+    return pd.DataFrame(_on_ray(ray, dataset, ds, cells, paths, kwargs, *args))
 
 # %% ../nbs/08_sweeps.ipynb #7ca3cd29
 _FIG1A = [

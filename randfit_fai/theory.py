@@ -12,6 +12,7 @@ __all__ = ['mnist_arrays', 'TwoLayerReLU', 'fit_two_layer_relu', 'min_norm_solut
 import math, os
 import numpy as np, torch
 from torch import nn
+from .data import free_memory
 
 # %% ../nbs/10_theory.ipynb #dedbd90e
 def mnist_arrays(npz=None):
@@ -66,6 +67,19 @@ def _finite(**arrays):
     return out
 
 
+def _samples(X, Y=None, min_n: int = 1, what: str = 'X'):
+    "Refuse `X` unless 2-D with at least `min_n` rows, and labels `Y` unless as many"
+    if np.ndim(X) != 2:
+        raise ValueError(
+            f"{what} must be 2-D (samples × features), got shape {tuple(np.shape(X))}: "
+            "one sample is X[None], one feature X[:, None]"
+        )
+    if len(X) < min_n:
+        raise ValueError(f"{what} has {len(X)} samples; it needs at least {min_n}")
+    if Y is not None and len(Y) != len(X):
+        raise ValueError(f"{what} has {len(X)} rows but the labels have {len(Y)}")
+
+
 def _check_duplicates(X, Y):
     "First copy of each distinct row of `X`; raises if identical rows differ in label"
     _, first, inv = np.unique(X, axis=0, return_index=True, return_inverse=True)
@@ -102,12 +116,21 @@ def fit_two_layer_relu(
     "Theorem 1: a two-layer ReLU network fitting labels `y` on the rows of `X` exactly"
     X, Y = _finite(X=X, y=y)
     Y = Y[:, None] if Y.ndim == 1 else Y
-    if len(X) != len(Y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(Y)} labels")
+    _samples(X, Y, 2)
+    if (
+        isinstance(n_directions, bool)
+        or not isinstance(n_directions, int)
+        or n_directions < 1
+    ):
+        raise ValueError(f"n_directions must be an integer >= 1, got {n_directions!r}")
     if not 0 < theta < 1:
         raise ValueError(f"theta must be in (0, 1), got {theta}")
     keep = _check_duplicates(X, Y)
     Xu, Yu = X[keep], Y[keep]
+    if len(Xu) < 2:
+        raise ValueError(
+            "X holds one distinct row: a constant fits it, no network needed"
+        )
     D = np.random.default_rng(seed).standard_normal((X.shape[1], n_directions))
     Zs = np.sort(Xu @ D, 0)
     rel_gap = np.diff(Zs, axis=0).min(0) / (Zs[-1] - Zs[0])
@@ -142,7 +165,9 @@ def fit_two_layer_relu(
 # %% ../nbs/10_theory.ipynb #9de7ea34
 def min_norm_solution(X, y):
     "The minimum-norm w with X w = y (n < d), by an SVD-based least-squares solve"
-    return np.linalg.lstsq(*_finite(X=X, y=y), rcond=None)[0]
+    X, y = _finite(X=X, y=y)
+    _samples(X, y)
+    return np.linalg.lstsq(X, y, rcond=None)[0]
 
 # %% ../nbs/10_theory.ipynb #f44ae8c3
 def sgd_least_squares(
@@ -150,6 +175,7 @@ def sgd_least_squares(
 ):
     "SGD from w = 0 on the square loss ½‖Xw − y‖²/n; returns w"
     X, y = _finite(X=X, y=y)
+    _samples(X, y)
     n = len(X)
     bs = bs or n
     lr = lr or n / np.linalg.norm(X, 2) ** 2
@@ -162,20 +188,6 @@ def sgd_least_squares(
 # %% ../nbs/10_theory.ipynb #b6dabe61
 def _sqdist(A, B):
     return ((A * A).sum(1)[:, None] + (B * B).sum(1)[None] - 2 * A @ B.T).clamp_min_(0)
-
-
-def _free_bytes(device):
-    "Memory free for new tensors on `device` (Linux's MemAvailable on a CPU), or None"
-    if device.type == 'cuda':
-        return torch.cuda.mem_get_info(device)[0]
-    try:
-        return next(
-            int(l.split()[1]) * 1024
-            for l in open('/proc/meminfo')
-            if l.startswith('MemAvailable:')
-        )
-    except (OSError, StopIteration, ValueError):
-        return None
 
 
 def kernel_matrix(A, B, gamma: float, chunk: int = 4096, out=None):
@@ -193,11 +205,12 @@ def kernel_matrix(A, B, gamma: float, chunk: int = 4096, out=None):
 def kernel_fit(X, Y, gamma: float = 0.02, device='cpu', chunk: int = 4096):
     "α with K α = Y exactly (Gaussian kernel, float64); refused first if K won't fit"
     X, Y, gamma = _finite(X=X, Y=Y, gamma=gamma)
+    _samples(X, Y)
     if gamma <= 0:
         raise ValueError(f"gamma must be positive, got {float(gamma)}")
     device = torch.device(device)
     n = len(X)
-    need, free = 2 * 8 * n * n, _free_bytes(device)
+    need, free = 2 * 8 * n * n, free_memory(device)
     if free is not None and need > free:
         raise MemoryError(
             f"kernel_fit on n={n} needs {need / 2**30:.1f} GiB for K and its Cholesky"
@@ -219,6 +232,8 @@ def kernel_fit(X, Y, gamma: float = 0.02, device='cpu', chunk: int = 4096):
 # %% ../nbs/10_theory.ipynb #1e9efbb0
 def kernel_predict(X_train, alpha, X, gamma: float = 0.02, chunk: int = 4096):
     "Predictions Σᵢ αᵢ k(xᵢ, x) for the rows of `X`"
+    _samples(X_train, what='X_train')
+    _samples(X)
     Xt = torch.as_tensor(X_train, dtype=torch.float64, device=alpha.device)
     return torch.cat(
         [
