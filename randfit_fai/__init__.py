@@ -1,4 +1,4 @@
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 # Bumped whenever a change alters what runs compute (their histories): the lessons' saved outputs record the value
 # they were made with (tools/run_lessons.py), and tests/test_course.py asks for them to be made again when it moves.
 RESULTS_VERSION = 1

@@ -292,7 +292,7 @@ def _utf8(name: str) -> bool:
 
 
 def _folder_layout(path: Path):
-    "The images under `path` as (file, split, class), and the classes; checks the layout"
+    "The images under `path` as (file, split, class) and the classes, layout checked"
     files = image_files(path)
     if not files:
         raise ValueError(f"no image files under {str(path)!r}")

@@ -57,5 +57,21 @@ def test_the_command_lines_run_and_the_record_cover_the_same_settings(tmp_path):
     r = run('digits', corrupt=1.0, epochs=1, out=tmp_path, quiet=True)
     recorded = {n for n, f in fields.items() if f.metadata['recorded']}
     assert recorded <= set(r.summary['config']), recorded - set(r.summary['config'])
-    derived = {'data_sha1', 'subset_sha1', 'labels_sha1', 'version'}
+    derived = {'data_sha1', 'subset_sha1', 'labels_sha1', 'version', 'results_version'}
     assert set(r.summary['config']) == recorded | derived
+
+
+def test_sigterm_ends_a_run_with_the_ctrl_c_line_and_it_resumes(tmp_path):
+    "A scheduler's SIGTERM: one line saying how to resume, no traceback; the same command with --resume finishes the run"
+    import signal, time
+    cmd = ['randfit', '--corrupt', '1', '--epochs', '40', '--full', '--out', str(tmp_path)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    csv, t0 = tmp_path / 'digits-mlp-1x512-p1-s0' / 'history.csv', time.time()
+    while p.poll() is None and time.time() - t0 < 120 and not (csv.exists() and len(csv.read_text().splitlines()) > 2):
+        time.sleep(0.01)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 128 + signal.SIGTERM and 'Traceback' not in err, err
+    assert err.strip().splitlines()[-1].startswith('randfit: interrupted') and '--resume' in err
+    done = subprocess.run(cmd + ['--resume'], capture_output=True, text=True)
+    assert done.returncode == 0 and json.loads((csv.parent / 'summary.json').read_text())['epochs_run'] == 40

@@ -35,3 +35,35 @@ def test_bad_input_writes_nothing(tmp_path, kw, err, msg):
     out = tmp_path / 'runs'
     with pytest.raises(err, match=msg.replace('.', r'\.').replace('/', '/')): run(out=out, quiet=True, **kw)
     assert not out.exists()
+
+
+def test_an_out_that_is_a_file_or_read_only_is_refused_by_name(tmp_path, monkeypatch):
+    f = tmp_path / 'a-file'
+    f.write_text('')
+    with pytest.raises(ValueError, match="out .*a-file' is a file, not a folder"): run('digits', out=f, quiet=True)
+    cli = subprocess.run(['randfit', '--out', str(f)], capture_output=True, text=True)
+    assert cli.returncode != 0 and 'is a file, not a folder' in cli.stderr and 'Traceback' not in cli.stderr
+    import os
+    real = os.statvfs
+    class ReadOnly:
+        def __init__(self, st): self.st = st
+        def __getattr__(self, k): return getattr(self.st, k)
+        f_flag = os.ST_RDONLY
+    monkeypatch.setattr(os, 'statvfs', lambda p: ReadOnly(real(p)))
+    with pytest.raises(ValueError, match='on a read-only file system'): run('digits', out=tmp_path / 'runs', quiet=True)
+    assert not (tmp_path / 'runs').exists()
+
+
+@pytest.mark.parametrize('arch', ['wrn-16-4-dropx', 'wrn-16-4-drop0.3.3', 'mlp-2xwide', 'wrn-16'])
+def test_a_malformed_arch_is_refused_by_name(tmp_path, arch):
+    with pytest.raises(ValueError, match=f"unknown arch '{arch}'"): run('digits', arch=arch, out=tmp_path / 'runs')
+    assert not (tmp_path / 'runs').exists()
+
+
+def test_a_dataset_that_is_a_file_is_refused(tmp_path):
+    f = tmp_path / 'images.zip'
+    f.write_bytes(b'PK')
+    with pytest.raises(ValueError, match='is a file, not a folder'): run(str(f), out=tmp_path / 'runs')
+    cli = subprocess.run(['randfit', '--dataset', str(f), '--out', str(tmp_path / 'cli')], capture_output=True, text=True)
+    assert cli.returncode != 0 and 'is a file, not a folder' in cli.stderr and 'Traceback' not in cli.stderr
+    assert not (tmp_path / 'runs').exists() and not (tmp_path / 'cli').exists()

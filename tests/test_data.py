@@ -2,6 +2,7 @@
 import numpy as np, pytest, torch
 from pathlib import Path
 import shutil
+from PIL import Image
 from conftest import image_folder
 from randfit_fai.data import *
 from randfit_fai.config import RunConfig
@@ -167,3 +168,73 @@ def test_real_cifar10_corruption(cifar10_subset, p):
     rate = (y1.numpy() != ds.y_train).mean()
     assert abs(rate - q) <= 3 * np.sqrt(q * (1 - q) / n) + 1e-12
     assert (served_labels(dl.valid).numpy() == ds.y_test).all()
+
+
+def test_names_that_are_not_utf8_are_refused_before_any_work(tmp_path):
+    "Linux file names are bytes: an image (or the data set's folder) whose name is not UTF-8 is refused, not trained on"
+    import os
+    src = synthetic(n_train=20, n_test=8, n_classes=2, shape=(3, 8, 8))
+    root = image_folder(tmp_path / 'imgs', src)
+    first = next((root / 'train' / 'c0').iterdir())
+    os.rename(bytes(first), bytes(first.parent) + b'/\xff\xfe.png')
+    with pytest.raises(ValueError, match='is not UTF-8: rename it'): run(str(root), out=tmp_path / 'runs', quiet=True)
+    assert not (tmp_path / 'runs').exists()
+    odd = os.fsdecode(bytes(tmp_path) + b'/data-\xff')
+    image_folder(odd, src)
+    with pytest.raises(ValueError, match='is not UTF-8'): run(odd, out=tmp_path / 'runs', quiet=True)
+
+
+def test_a_folder_of_grey_and_colour_images_says_what_to_do(tmp_path):
+    src = synthetic(n_train=20, n_test=8, n_classes=2, shape=(3, 8, 8))
+    root = image_folder(tmp_path / 'imgs', src)
+    grey = next((root / 'train' / 'c1').iterdir())
+    Image.open(grey).convert('L').save(grey)
+    with pytest.raises(ValueError, match=r'mix grey \(1 channel\) and colour \(3 channels\).*convert them'):
+        load_folder(root)
+
+
+def test_images_that_would_not_fit_in_memory_are_refused_before_decoding(tmp_path, monkeypatch):
+    "The decoded size comes from the images' headers; size= makes it fit"
+    import randfit_fai.data as rdata
+    root = image_folder(tmp_path / 'imgs', synthetic(n_train=40, n_test=10, n_classes=2, shape=(3, 64, 64)))
+    monkeypatch.setattr(rdata, 'free_memory', lambda device='cpu': 1_000_000)
+    monkeypatch.setattr(rdata, '_decode', lambda *a, **k: pytest.fail('decoded before the memory check'))
+    with pytest.raises(ValueError, match=r'GiB to decode, more than .* pass size='): load_folder(root)
+    assert not (root / '.randfit_cache').exists() or not list((root / '.randfit_cache').iterdir())
+    monkeypatch.undo()
+    monkeypatch.setattr(rdata, 'free_memory', lambda device='cpu': 1_000_000)
+    assert load_folder(root, size=8).x_train.shape[1:] == (3, 8, 8)
+
+
+def test_a_full_disk_never_stops_a_folder_from_loading(tmp_path, monkeypatch):
+    "The image cache is optional: one that cannot be written is left out, with a warning, and nothing half-written stays"
+    import errno, randfit_fai.files as files
+    src = synthetic(n_train=20, n_test=8, n_classes=2, shape=(3, 8, 8))
+    root = image_folder(tmp_path / 'imgs', src)
+    def full(tmp):
+        tmp.write_bytes(b'partial')
+        raise OSError(errno.ENOSPC, 'No space left on device')
+    real = files.atomic_write
+    monkeypatch.setattr(files, 'atomic_write', lambda fname, write: real(fname, full))
+    with pytest.warns(UserWarning, match='could not be written'): ds = load_folder(root)
+    assert len(ds.x_train) == 20 and not list((root / '.randfit_cache').glob('*'))
+
+
+def test_an_image_replaced_with_same_size_and_time_is_decoded_again(tmp_path):
+    "The cache key holds each file's ctime, which any write changes, besides its size and mtime"
+    import os
+    root = tmp_path / 'imgs'
+    src = synthetic(n_train=20, n_test=8, n_classes=2, shape=(3, 8, 8))
+    for split, xs, ys in (('train', src.x_train, src.y_train), ('test', src.x_test, src.y_test)):
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            d = root / split / src.classes[y]
+            d.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(x.permute(1, 2, 0).numpy()).save(d / f'{i}.bmp')  # uncompressed: one size
+    first = load_folder(root)
+    fn = next((root / 'train' / 'c0').iterdir())
+    st = fn.stat()
+    Image.fromarray(np.full((8, 8, 3), 7, np.uint8)).save(fn)
+    os.utime(fn, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert fn.stat().st_size == st.st_size and fn.stat().st_mtime_ns == st.st_mtime_ns
+    again = load_folder(root)
+    assert not torch.equal(again.x_train, first.x_train) and (again.x_train == 7).all(dim=(1, 2, 3)).any()

@@ -49,3 +49,50 @@ def test_one_writer_per_run_folder_and_no_stuck_lock(tmp_path):
     kill_when(p, lambda: True)
     r = run('digits', corrupt=0.5, epochs=30, stop_at_fit=False, quiet=True, out=tmp_path, name='r', resume=True)
     assert len(r.history) == 30 and not (tmp_path / 'r' / '.lock').exists()
+
+
+RUN_WRITES = ['.lock', 'history.csv', 'summary.json', 'curves.png', 'checkpoint.pth', 'first_fit_epoch.npy']
+
+
+@pytest.mark.parametrize('resume', [False, True], ids=['overwrite', 'resume+overwrite'])
+@pytest.mark.parametrize('fname', RUN_WRITES)
+def test_a_link_planted_in_a_run_folder_is_replaced_not_written_through(tmp_path, fname, resume):
+    "Every file a run writes goes through a temporary file and a rename (the lock opens without following links)"
+    kw = dict(corrupt=1.0, epochs=2, stop_at_fit=False, first_fit=True, quiet=True, out=tmp_path / 'runs', name='r')
+    folder = tmp_path / 'runs' / 'r'
+    folder.mkdir(parents=True)
+    precious = tmp_path / 'precious.txt'
+    precious.write_text('not yours')
+    (folder / fname).symlink_to(precious)
+    r = run('digits', overwrite=True, resume=resume, **kw)
+    assert precious.read_text() == 'not yours', f'{fname}: written through the link'
+    assert not any(f.is_symlink() for f in folder.iterdir()), [f.name for f in folder.iterdir() if f.is_symlink()]
+    assert len(r.history) == 2 and load_run(folder).summary == r.summary
+
+
+def test_a_run_folder_that_is_a_link_is_refused(tmp_path):
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    (tmp_path / 'runs').mkdir()
+    (tmp_path / 'runs' / 'r').symlink_to(elsewhere)
+    for kw in (dict(overwrite=True), dict(resume=True)):
+        with pytest.raises(ValueError, match='is a link'):
+            run('digits', epochs=1, quiet=True, out=tmp_path / 'runs', name='r', **kw)
+    assert not list(elsewhere.iterdir())
+
+
+def test_a_full_disk_while_writing_the_plot_leaves_no_result_to_believe(tmp_path, monkeypatch):
+    "The plot is written before the summary: a run that cannot write it has no summary, and resumes to the whole result"
+    import errno, matplotlib.figure
+    kw = dict(corrupt=1.0, epochs=3, stop_at_fit=False, quiet=True, out=tmp_path, name='r')
+    whole = run('digits', **{**kw, 'name': 'whole'})
+    def full(self, *a, **k): raise OSError(errno.ENOSPC, 'No space left on device')
+    with monkeypatch.context() as m:
+        m.setattr(matplotlib.figure.Figure, 'savefig', full)
+        with pytest.raises(OSError, match='No space left'): run('digits', **kw)
+    folder = tmp_path / 'r'
+    assert not (folder / 'summary.json').exists() and not list(folder.glob('*.tmp*'))
+    with pytest.raises(FileNotFoundError): load_run(folder)
+    done = run('digits', resume=True, **kw)
+    cols = [c for c in whole.history.columns if not c.endswith('_s')]
+    assert done.history[cols].equals(whole.history[cols]) and (folder / 'curves.png').exists()

@@ -97,3 +97,34 @@ def test_sweep_passes_threads_and_refuses_a_bad_count_before_any_work(tmp_path):
     assert bad.returncode == 1 and 'threads must be an integer >= 1, got 0' in bad.stderr and not (tmp_path / 'cli').exists()
     df = sweep('digits', corrupts=(1.,), threads=2, epochs=1, stop_at_fit=False, out=tmp_path / 'ok')
     assert json.loads((Path(df.path.iloc[0]) / 'summary.json').read_text())['threads'] == 2
+
+
+def test_driver_storage_refuses_a_finished_cell_of_another_configuration(local_ray, tmp_path):
+    "A second sweep into the same `out` with other epochs: refused before any work, the first results kept; redo=True reruns"
+    kw = dict(corrupts=(1.,), stop_at_fit=False, out=tmp_path, cluster='auto', storage='driver')
+    first = sweep('digits', epochs=2, **kw)
+    before = {p: (Path(p) / 'history.csv').read_bytes() for p in first.path}
+    with pytest.raises(ValueError, match='epochs 2 there, 3 asked'): sweep('digits', epochs=3, **kw)
+    assert {p: (Path(p) / 'history.csv').read_bytes() for p in first.path} == before
+    again = sweep('digits', epochs=3, redo=True, **kw)
+    assert list(again.path) == list(first.path) and (again.epochs_run == 3).all()
+
+
+def test_a_damaged_cells_index_left_by_an_older_sweep_does_not_stop_one(local_ray, tmp_path):
+    (tmp_path / 'cells.json').write_text('{"trunc')
+    df = sweep('digits', corrupts=(1.,), epochs=1, out=tmp_path, cluster='auto', storage='driver')
+    assert df.error.isna().all()
+
+
+def test_levels_that_differ_past_the_names_precision_get_their_own_folders(tmp_path):
+    df = sweep('digits', corrupts=(0.1234561, 0.1234562), epochs=1, out=tmp_path)
+    assert df.path.nunique() == 2 and sorted(df.corrupt) == [0.1234561, 0.1234562]
+
+
+def test_a_sweep_reads_back_finished_cells_written_by_another_version(tmp_path):
+    from test_training import _as_written_by
+    first = sweep('digits', corrupts=(1.,), epochs=2, out=tmp_path)
+    _as_written_by(Path(first.path[0]), '0.2.0', drop_results_version=True)
+    with pytest.warns(UserWarning, match='0.2.0'):
+        again = sweep('digits', corrupts=(1.,), epochs=2, out=tmp_path)
+    assert again.version[0] == '0.2.0' and again.final_train_acc[0] == first.final_train_acc[0]

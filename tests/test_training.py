@@ -1,5 +1,6 @@
 "Training: defaults that memorize anywhere, subsets, honest endings, threads, the paper's recipe, regularizers"
 import json, subprocess, time
+import randfit_fai
 import numpy as np, pytest, torch
 from fastai.vision.all import Callback, CancelFitException
 from randfit_fai.data import digits, get_dataset, ImageSet
@@ -118,3 +119,48 @@ def test_paper_recipe_on_cifar_shaped_data(tmp_path):
 def test_weight_decay_and_augment_reach_the_optimizer_and_loader(tmp_path):
     r = run('digits', corrupt=0., wd=5e-4, augment=True, epochs=2, out=tmp_path, quiet=True)
     assert r.summary['wd'] == 5e-4 and r.summary['augment'] and r.path.name.endswith('-wd0.0005-aug-s0')
+
+
+def test_a_learning_rate_too_high_gets_a_hint_about_the_learning_rate(tmp_path):
+    "A training loss that stays finite far above a uniform guess's: the hint names the lr, not more epochs"
+    r = run('digits', corrupt=1.0, lr=50, epochs=4, out=tmp_path, quiet=True)
+    assert not r.summary['diverged'] and 'lr=50 is too high' in r.summary['hint'], r.summary['hint']
+    w = run('synthetic', corrupt=1.0, arch='wrn-10-1', lr=1e6, epochs=1, subset=128, out=tmp_path, quiet=True)
+    assert 'lr=1e+06 is too high' in w.summary['hint'], w.summary['hint']
+
+
+def test_a_name_too_long_for_the_file_system_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match='pass a shorter name='):
+        run('digits', name='x' * 300, out=tmp_path / 'runs', quiet=True)
+    assert not (tmp_path / 'runs').exists()
+
+
+def _as_written_by(folder, version, drop_results_version=False):
+    "Make the finished run in `folder` look written by randfit_fai `version` (re-sealed, as that version would have)"
+    from randfit_fai.files import summary_sha256
+    s = json.loads((folder / 'summary.json').read_text())
+    s['version'] = s['config']['version'] = version
+    if drop_results_version: s['config'].pop('results_version')
+    s['sha256'] = summary_sha256(s)
+    (folder / 'summary.json').write_text(json.dumps(s, indent=2))
+
+
+def test_a_finished_run_of_another_version_is_read_back_with_a_note(tmp_path):
+    "The package version is recorded, not compared: an upgrade does not strand results"
+    kw = dict(corrupt=1.0, epochs=2, quiet=True, out=tmp_path, name='r')
+    first = run('digits', **kw)
+    _as_written_by(first.path, '0.2.0', drop_results_version=True)  # a 0.2 folder
+    with pytest.warns(UserWarning, match=r'written by randfit_fai 0\.2\.0'):
+        again = run('digits', resume=True, **kw)
+    assert again.history.equals(first.history) and again.summary['version'] == '0.2.0'
+
+
+def test_a_folder_of_0_1_is_started_again_with_resume_and_overwrite(tmp_path):
+    "0.1 wrote no seals: such a folder is refused with what to do, and resume=True, overwrite=True starts it again"
+    folder = tmp_path / 'r'
+    folder.mkdir()
+    (folder / 'summary.json').write_text(json.dumps(dict(dataset='digits', fit_epoch=3)))
+    kw = dict(corrupt=1.0, epochs=2, quiet=True, out=tmp_path, name='r', resume=True)
+    with pytest.raises(ValueError, match='randfit_fai 0.1'): run('digits', **kw)
+    r = run('digits', overwrite=True, **kw)
+    assert r.summary['epochs_run'] == 2 and r.summary['version'] == randfit_fai.__version__
