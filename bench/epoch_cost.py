@@ -60,5 +60,5 @@ if __name__ == '__main__':
         if res.get(k + '_epoch_s') and res.get(base + '_epoch_s'):
             res[f'{k}_vs_{base}_epoch_ratio'] = res[k + '_epoch_s'] / res[base + '_epoch_s']
     for k, v in res.items():
-        if k.endswith(('_epoch_s', '_ratio')): print(f'{k:32s} {v:.3f}')
+        if k.endswith(('_epoch_s', '_ratio')) and isinstance(v, float): print(f'{k:32s} {v:.3f}')
     save_json(res, a.out)

@@ -1,5 +1,9 @@
 """Which one-cycle recipe memorizes CIFAR-10 random labels fastest? Runs `run(corrupt=1.0)` for a few recipes and seeds, same process.
 
+Claim: the default GPU recipe (WRN-16-4, batch 1024, peak lr 0.2, 26 epochs) fits CIFAR-10 random labels with every
+seed tried, in about 20 s. Measured on an NVIDIA H200, 2026-11-27 (`bench/results/h200-2026-11-27-recipes-v7.json`):
+seeds 0, 1, 2 fitted at epochs 23, 23, 25 in 21.3, 21.1, 22.7 s (more in the comment below).
+
     python bench/recipes.py --data PATH/cifar10 [--out FILE] [--seeds 0 1 2] [--budget_s 240] [--recipes wrn-16-2/1024/0.2/34 ...]
 
 Seed by seed: every recipe with seed 0, then every recipe with seed 1, ..., until the budget is spent. With a folder,

@@ -3,7 +3,9 @@
 Claim measured: how many milliseconds per step a fastai `Learner` spends outside the model — as fastai builds it by
 default (`Learner`, `CrossEntropyLossFlat`, `Recorder`) and as `run()` builds it (`LeanLearner`, `nn.CrossEntropyLoss`,
 `DeviceLosses`), both with PyTorch's SGD through `OptimWrapper`, a one-cycle schedule and the tensor `DataLoader`. On a
-GPU this CPU time is hidden only while the GPU's own step takes longer.
+GPU this CPU time is hidden only while the GPU's own step takes longer. Measured on this project's 2-core CPU, one
+thread, 2026-11-27 (`bench/results/cpu-2026-11-27-step-overhead.json`): 1.02 ms a step as fastai builds it, 0.68 ms as
+`run()` builds it, 0.08 ms for the raw PyTorch step.
 
     python bench/step_overhead.py [--out FILE]
 """
