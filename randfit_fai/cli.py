@@ -89,23 +89,29 @@ def randfit(argv=None):
     print(f"runs written under {Path(a['out']).resolve()}")
 
 # %% ../nbs/09_cli.ipynb #22cd37bb
-_GRID = dict(corrupt='corrupts', randomize='randomize', arch='archs', seed='seeds')
+_GRID = dict(corrupts='corrupt', randomize='randomize', archs='arch', seeds='seed')
+_GRID_DEFAULTS = dict(
+    corrupts=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+    randomize=(None,),
+    archs=(None,),
+    seeds=(0,),
+)
 
 
-def randfit_sweep(argv=None):
-    "Run a grid of runs and write sweep.csv, figure1.png and table1.csv"
+def _sweep_parser():
+    "`randfit-sweep`'s options: the settings (the grid's take several values), Ray's"
     p = argparse.ArgumentParser(prog='randfit-sweep', description=randfit_sweep.__doc__)
     add_settings(
         p,
-        multi=tuple(_GRID),
+        multi=tuple(_GRID.values()),
         skip=('resume', 'overwrite'),
         defaults=dict(out='randfit_runs/sweep'),
     )
     p.add_argument(
         '--cluster',
         help=(
-            "Ray cluster: local (started here), auto (the running one) or an address "
-            "(default: no Ray, one run after another)"
+            "Ray cluster: local (started here), auto (the running one) or "
+            "an address (default: no Ray, one run after another)"
         ),
     )
     p.add_argument(
@@ -119,22 +125,38 @@ def randfit_sweep(argv=None):
         action='store_true',
         help="Run again the cells whose folders hold a run of another configuration",
     )
-    a = vars(p.parse_args(argv))
+    return p
+
+
+def _write_sweep(df, out: Path):
+    "Write sweep.csv, figure1.png and table1.csv into `out`; say which cells failed"
+    atomic_write(out / 'sweep.csv', partial(df.to_csv, index=False))
+    for _, r in df[df.error.notna()].iterrows():
+        print(
+            f"randfit-sweep: corrupt={r.corrupt} randomize={r.randomize} arch={r.arch} "
+            f"seed={r.seed} failed: {r.error}"
+        )
+    ok = df[df.error.isna()]
+    if len(ok):
+        fig = figure_1(ok)
+        atomic_write(out / 'figure1.png', partial(fig.savefig, dpi=90, format='png'))
+        plt.close(fig)
+    t = table1(ok) if len(ok) else pd.DataFrame()
+    atomic_write(out / 'table1.csv', partial(t.to_csv, index=False))
+    return t
+
+
+def randfit_sweep(argv=None):
+    "Run a grid of runs and write sweep.csv, figure1.png and table1.csv"
+    a = vars(_sweep_parser().parse_args(argv))
     if argv is None:
         signal.signal(signal.SIGTERM, _on_sigterm)
-    defaults = dict(
-        corrupts=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
-        randomize=(None,),
-        archs=(None,),
-        seeds=(0,),
-    )
-    grid = {_GRID[k]: a.pop(k) or defaults[_GRID[k]] for k in _GRID}
+    grid = {k: a.pop(s) or _GRID_DEFAULTS[k] for k, s in _GRID.items()}
+    fields = RunConfig.__dataclass_fields__
     changed = {
         k: v
         for k, v in a.items()
-        if k not in ('dataset', 'out')
-        and k in RunConfig.__dataclass_fields__
-        and v != RunConfig.__dataclass_fields__[k].default
+        if k in fields and k not in ('dataset', 'out') and v != fields[k].default
     }
     extra = dict(cluster=a['cluster'], cpus_per_run=a['cpus_per_run'], redo=a['redo'])
     try:
@@ -145,21 +167,7 @@ def randfit_sweep(argv=None):
         _interrupted(
             'randfit-sweep', "the same command continues; finished cells are read back"
         )
-    out = Path(a['out'])
-    atomic_write(out / 'sweep.csv', partial(df.to_csv, index=False))
-    ok = df[df.error.isna()]
-    for _, r in df[df.error.notna()].iterrows():
-        print(
-            f"randfit-sweep: corrupt={r.corrupt} randomize={r.randomize} arch={r.arch}"
-            f" seed={r.seed} failed: {r.error}"
-        )
-    if len(ok):
-        fig = figure_1(ok)
-        atomic_write(out / 'figure1.png', partial(fig.savefig, dpi=90, format='png'))
-        plt.close(fig)
-    t = table1(ok) if len(ok) else pd.DataFrame()
-    atomic_write(out / 'table1.csv', partial(t.to_csv, index=False))
-    print(t.to_string(index=False))
+    print(_write_sweep(df, Path(a['out'])).to_string(index=False))
 
 # %% ../nbs/09_cli.ipynb #cl08
 @call_parse

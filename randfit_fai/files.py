@@ -132,7 +132,7 @@ RUN_FILES = (
     'checkpoint.pth',
 )
 
-
+# %% ../nbs/05_files.ipynb #fl20d
 def clear_run(path):
     "Remove the files a run writes from folder `path` (links, not what they point to)"
     for f in RUN_FILES:
@@ -182,12 +182,12 @@ def _differing(saved: dict, asked: dict) -> list:
         k for k in {**saved, **asked} if not skip(k) and saved.get(k) != asked.get(k)
     ]
 
-
+# %% ../nbs/05_files.ipynb #fl23b
 def same_run(saved, asked: dict) -> bool:
     "Whether a folder's recorded configuration `saved` is the run `asked` for"
     return isinstance(saved, dict) and not _differing(saved, asked)
 
-
+# %% ../nbs/05_files.ipynb #fl23c
 _AGAIN = (
     "(pass another name, or overwrite=True, redo=True in a sweep, to start it again)"
 )
@@ -364,7 +364,7 @@ def version_note(path, s: dict) -> str:
         f"{path} was written by randfit_fai {v} (this is {now}); it is read as written"
     )
 
-
+# %% ../nbs/05_files.ipynb #fl30b
 def load_run(path) -> RunResult:
     "The `RunResult` of a finished run in `path`, its files verified by their SHA-256s"
     path = Path(path)

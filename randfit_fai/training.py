@@ -291,7 +291,7 @@ NAME_MAX = (
     255  # bytes in a file or folder name, on Linux, macOS and Windows file systems
 )
 
-
+# %% ../nbs/07_training.ipynb #tr20b
 def prepare_run(
     dataset='digits', corrupt: float = 0.0, data: ImageSet = None, **kwargs
 ):
