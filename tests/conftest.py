@@ -46,8 +46,8 @@ def has_rows(csv, k):
     return lambda: csv.exists() and len(csv.read_text().splitlines()) > k
 
 
-def image_folder(root, ds=None, nested=False, resize=None):
-    "`ds` (default: 40 + 10 synthetic 8×8 images of 4 classes) as PNG files in fastai's layout under `root`"
+def image_folder(root, ds=None, nested=False, resize=None, ext='png'):
+    "`ds` (default: 40 + 10 synthetic 8×8 images of 4 classes) as image files in fastai's layout under `root`"
     from PIL import Image
     from randfit_fai.data import synthetic
     ds = ds or synthetic(n_train=40, n_test=10, n_classes=4, shape=(3, 8, 8))
@@ -57,7 +57,7 @@ def image_folder(root, ds=None, nested=False, resize=None):
             d.mkdir(parents=True, exist_ok=True)
             im = Image.fromarray(x.permute(1, 2, 0).numpy())
             if resize and i % 7 == 0: im = im.resize(resize)  # a few of another size
-            im.save(d / f'{i}.png')
+            im.save(d / f'{i}.{ext}')
     return Path(root)
 
 

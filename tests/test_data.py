@@ -223,13 +223,8 @@ def test_a_full_disk_never_stops_a_folder_from_loading(tmp_path, monkeypatch):
 def test_an_image_replaced_with_same_size_and_time_is_decoded_again(tmp_path):
     "The cache key holds each file's ctime, which any write changes, besides its size and mtime"
     import os
-    root = tmp_path / 'imgs'
     src = synthetic(n_train=20, n_test=8, n_classes=2, shape=(3, 8, 8))
-    for split, xs, ys in (('train', src.x_train, src.y_train), ('test', src.x_test, src.y_test)):
-        for i, (x, y) in enumerate(zip(xs, ys)):
-            d = root / split / src.classes[y]
-            d.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(x.permute(1, 2, 0).numpy()).save(d / f'{i}.bmp')  # uncompressed: one size
+    root = image_folder(tmp_path / 'imgs', src, ext='bmp')  # uncompressed: one size for any pixels
     first = load_folder(root)
     fn = next((root / 'train' / 'c0').iterdir())
     st = fn.stat()
