@@ -60,9 +60,8 @@ def randfit(argv=None):
     "Train on true and randomized labels; report how well it memorizes (Zhang et al.)"
     p = argparse.ArgumentParser(prog='randfit', description=randfit.__doc__)
     a = vars(add_settings(p, multi=('corrupt',)).parse_args(argv))
-    if (
-        argv is None
-    ):  # a command: what the imports made lives until exit, SIGTERM stops it
+    # a command: what the imports made lives until exit, SIGTERM stops it
+    if argv is None:
         gc.freeze()
         signal.signal(signal.SIGTERM, _on_sigterm)
     corrupts = a.pop('corrupt') or [0.0, 1.0]

@@ -307,9 +307,8 @@ def _folder_layout(path: Path):
             f"{str(path)!r} needs a train/ (or training/) folder and a test/, "
             "testing/ or valid/ folder beside it"
         )
-    parent = lambda f: os.path.basename(
-        os.path.dirname(f)
-    )  # the class: the parent folder
+    # the class: the parent folder
+    parent = lambda f: os.path.basename(os.path.dirname(f))
     files = [(f, s, parent(f)) for f, s in zip(files, splits) if s is not None]
     classes = sorted({c for f, s, c in files if s == 0})
     if len(classes) < 2:
@@ -339,9 +338,8 @@ def _check_memory(path: Path, files, size: int = None):
         except Exception:
             continue  # unreadable: skipped when decoding
     free = free_memory()
-    if (
-        free is not None and 2 * n > free
-    ):  # the decoded arrays, then the tensor stacked from them
+    # the decoded arrays, then the tensor stacked from them
+    if free is not None and 2 * n > free:
         raise ValueError(
             f"the {len(files):,} images under {str(path)!r} take {2 * n / 2**30:.1f}"
             f" GiB to decode, more than the {free / 2**30:.1f} GiB of memory available:"

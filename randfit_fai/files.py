@@ -18,14 +18,12 @@ import contextlib, hashlib, io, itertools, json, random, warnings
 def atomic_write(fname, write):
     "`write(tmp)`, then move `tmp` onto `fname`: the old file or the new one, whole"
     tmp = Path(fname).with_suffix(f'.tmp{os.getpid()}')
-    tmp.unlink(
-        missing_ok=True
-    )  # a link planted under that name is removed, not followed
+    # a link planted under that name is removed, not followed
+    tmp.unlink(missing_ok=True)
     try:
         write(tmp)
-        os.replace(
-            tmp, fname
-        )  # replaces a link at `fname` itself, never what it points to
+        # replaces a link at `fname` itself, never what it points to
+        os.replace(tmp, fname)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -90,9 +90,8 @@ def _check_cells(dataset, ds, cells, kwargs) -> list:
         seen[path] = (c, want)
         check_not_link(path)
         try:
-            finished = (
-                resumable(path, want) is not None
-            )  # refuses another configuration's
+            # refuses another configuration's
+            finished = resumable(path, want) is not None
         except (ValueError, RuntimeError):
             if not cfg.overwrite:
                 raise
@@ -113,9 +112,8 @@ def _on_ray(ray, dataset, ds, cells, paths, kwargs, cpus, gpus, retries, storage
     todo = [i for i, r in enumerate(rows) if r is None]
     task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=retries)
     task = task(_cell if shared else _cell_files)
-    ref = ray.put(
-        ds
-    )  # one copy of the images in the object store, shared by a node's tasks
+    # one copy of the images in the object store, shared by a node's tasks
+    ref = ray.put(ds)
     refs = [task.remote(dataset, ref, cells[i], kwargs) for i in todo]
     pending = list(refs)
     for _ in progress_bar(range(len(refs)), leave=False):  # one bar over finished cells

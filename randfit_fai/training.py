@@ -49,9 +49,8 @@ def plan_run(cfg: RunConfig, ds: ImageSet) -> dict:
     device = default_device() if cfg.device is None else torch.device(cfg.device)
     shape, n = tuple(ds.x_train.shape[1:]), len(ds.x_train)
     r = recipe_for(shape, n, cfg.arch, device, cfg.recipe, cfg.bs)
-    recipe_lr = r[
-        'lr'
-    ]  # what the recipe gives, for the hint of a run at a far larger lr
+    # what the recipe gives, for the hint of a run at a far larger lr
+    recipe_lr = r['lr']
     r.update(
         {k: v for k, v in dict(epochs=cfg.epochs, lr=cfg.lr).items() if v is not None}
     )
@@ -252,9 +251,8 @@ def record_run(
     s['files'] = {f: sha256_file(path / f) for f in written if (path / f).exists()}
     s['sha256'] = summary_sha256(json.loads(json.dumps(s)))
     res = RunResult(m.history, s, path)
-    if len(
-        m.history
-    ):  # the plot first: a run that cannot write it has no summary to believe
+    # the plot first: a run that cannot write it has no summary to believe
+    if len(m.history):
         fig = res.plot()
         try:
             atomic_write(
@@ -262,9 +260,8 @@ def record_run(
             )
         finally:
             plt.close(fig)
-    summary = json.dumps(
-        s, indent=2
-    )  # last: a folder with a summary holds the whole run
+    # last: a folder with a summary holds the whole run
+    summary = json.dumps(s, indent=2)
     atomic_write(path / 'summary.json', lambda tmp: tmp.write_text(summary))
     # a diverged run keeps its last good one
     if not m.diverged:
@@ -287,9 +284,8 @@ def resumable(path: Path, config: dict) -> RunResult:
         Checkpoint(path / 'checkpoint.pth', config).check()
 
 # %% ../nbs/07_training.ipynb #tr20
-NAME_MAX = (
-    255  # bytes in a file or folder name, on Linux, macOS and Windows file systems
-)
+# bytes in a file or folder name, on Linux, macOS and Windows file systems
+NAME_MAX = 255
 
 # %% ../nbs/07_training.ipynb #tr20b
 def prepare_run(
