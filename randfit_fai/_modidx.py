@@ -296,4 +296,5 @@ d = { 'settings': { 'branch': 'main',
                                       'randfit_fai.training.record_run': ('training.html#record_run', 'randfit_fai/training.py'),
                                       'randfit_fai.training.resumable': ('training.html#resumable', 'randfit_fai/training.py'),
                                       'randfit_fai.training.run': ('training.html#run', 'randfit_fai/training.py'),
-                                      'randfit_fai.training.run_hint': ('training.html#run_hint', 'randfit_fai/training.py')}}}
+                                      'randfit_fai.training.run_hint': ('training.html#run_hint', 'randfit_fai/training.py'),
+                                      'randfit_fai.training.run_record': ('training.html#run_record', 'randfit_fai/training.py')}}}

@@ -16,8 +16,15 @@ from fastprogress.fastprogress import progress_bar
 from .data import *
 from .config import RunConfig
 from .files import atomic_write, load_run, same_run, check_not_link
-from .training import run, load_data, check_bs, prepare_run, resumable
-import randfit_fai, dataclasses, itertools, json, platform, shutil, tempfile
+from randfit_fai.training import (
+    run,
+    load_data,
+    check_bs,
+    prepare_run,
+    resumable,
+    run_record,
+)
+import dataclasses, itertools, json, platform, shutil, tempfile
 
 # %% ../nbs/08_sweeps.ipynb #b1b8c43f
 def _ray(cluster):
@@ -77,11 +84,7 @@ def _check_cells(dataset, ds, cells, kwargs) -> list:
     seen, paths = {}, []
     for c in cells:
         cfg, dsc, plan, path = prepare_run(dataset, data=ds, **c, **settings)
-        chosen = {k: plan[k] for k in ('arch', 'epochs', 'bs', 'lr', 'graph')}
-        chosen['device'] = plan['device'].type
-        want = cfg.recorded(
-            dsc, None, chosen, randfit_fai.__version__, randfit_fai.RESULTS_VERSION
-        )
+        want = run_record(cfg, dsc, plan)  # the drawn labels' fingerprint aside
         if path in seen and not same_run(seen[path][1], want):
             raise ValueError(
                 f"cells {seen[path][0]} and {c} would share the run folder {path}: "

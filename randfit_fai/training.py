@@ -6,7 +6,7 @@ Docs: https://randfit-fai.github.io/randfit_fai/training.html.md"""
 
 # %% auto #0
 __all__ = ['LONG_RUN_S', 'NAME_MAX', 'load_data', 'check_bs', 'plan_run', 'make_learner', 'fit_run', 'run_hint', 'record_run',
-           'resumable', 'prepare_run', 'run']
+           'resumable', 'prepare_run', 'run_record', 'run']
 
 # %% ../nbs/07_training.ipynb #09254997
 from fastai.basics import *
@@ -305,6 +305,14 @@ def prepare_run(
         )
     return cfg, ds, plan, Path(cfg.out) / name
 
+# %% ../nbs/07_training.ipynb #tr22
+def run_record(cfg: RunConfig, ds: ImageSet, plan: dict, rd: RandData = None) -> dict:
+    "What a run folder records: `cfg` on `ds` as `plan` chose, labels drawn as `rd`"
+    chosen = {k: plan[k] for k in ('arch', 'epochs', 'bs', 'lr', 'graph')}
+    chosen['device'] = plan['device'].type
+    versions = randfit_fai.__version__, randfit_fai.RESULTS_VERSION
+    return cfg.recorded(ds, rd, chosen, *versions)
+
 # %% ../nbs/07_training.ipynb #3fcd26ed
 @with_settings
 def run(
@@ -315,11 +323,7 @@ def run(
     rd = RandData(
         ds, corrupt=cfg.corrupt, noise=cfg.noise, randomize=cfg.randomize, seed=cfg.seed
     )
-    chosen = {k: plan[k] for k in ('arch', 'epochs', 'bs', 'lr', 'graph')}
-    chosen['device'] = plan['device'].type
-    config = cfg.recorded(
-        ds, rd, chosen, randfit_fai.__version__, randfit_fai.RESULTS_VERSION
-    )
+    config = run_record(cfg, ds, plan, rd)
     fresh = not cfg.resume
     if cfg.resume:
         try:
