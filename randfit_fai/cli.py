@@ -44,16 +44,15 @@ def results_table(results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/09_cli.ipynb #cl05
-def _interrupted(prog: str, then: str):
-    "Ctrl-C or SIGTERM: one line saying how to go on; exit 128 + the signal"
+def _interrupted(prog: str, then: str, e: KeyboardInterrupt):
+    "Ctrl-C or SIGTERM (`e`): one line saying how to go on; exit 128 + the signal"
     print(f"\n{prog}: interrupted; {then}", file=sys.stderr)
-    sys.exit(128 + getattr(_on_sigterm, 'signum', signal.SIGINT))
+    sys.exit(128 + (e.args[0] if e.args else signal.SIGINT))
 
 
 def _on_sigterm(signum, frame):
-    "SIGTERM (a scheduler, `kill`) stops a command as Ctrl-C does"
-    _on_sigterm.signum = signum
-    raise KeyboardInterrupt
+    "SIGTERM (a scheduler, `kill`) stops a command as Ctrl-C does, carrying its number"
+    raise KeyboardInterrupt(signum)
 
 
 def randfit(argv=None):
@@ -74,11 +73,9 @@ def randfit(argv=None):
         results = [run(data=data, **a, corrupt=c) for c in corrupts]
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         raise SystemExit(str(e))  # a message, not a traceback
-    except KeyboardInterrupt:  # the last finished epoch is checkpointed
-        _interrupted(
-            'randfit',
-            "the same command with --resume continues from the last finished epoch",
-        )
+    except KeyboardInterrupt as e:  # the last finished epoch is checkpointed
+        then = "the same command with --resume continues from the last finished epoch"
+        _interrupted('randfit', then, e)
     print(results_table(results).to_string(index=False))
     for r in results:
         if r.summary['hint']:
@@ -162,10 +159,9 @@ def randfit_sweep(argv=None):
         df = sweep(a['dataset'], **grid, out=a['out'], **extra, **changed)
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         raise SystemExit(str(e))  # a message, not a traceback
-    except KeyboardInterrupt:
-        _interrupted(
-            'randfit-sweep', "the same command continues; finished cells are read back"
-        )
+    except KeyboardInterrupt as e:
+        then = "the same command continues; finished cells are read back"
+        _interrupted('randfit-sweep', then, e)
     print(_write_sweep(df, Path(a['out'])).to_string(index=False))
 
 # %% ../nbs/09_cli.ipynb #cl08
