@@ -61,6 +61,17 @@ def image_folder(root, ds=None, nested=False, resize=None, ext='png'):
     return Path(root)
 
 
+def as_written_by(folder, version, drop_results_version=False):
+    "Make the finished run in `folder` look written by randfit_fai `version` (re-sealed, as that version would have)"
+    import json
+    from randfit_fai.files import summary_sha256
+    s = json.loads((folder / 'summary.json').read_text())
+    s['version'] = s['config']['version'] = version
+    if drop_results_version: s['config'].pop('results_version')
+    s['sha256'] = summary_sha256(s)
+    (folder / 'summary.json').write_text(json.dumps(s, indent=2))
+
+
 def pytest_collection_modifyitems(config, items):
     "Skip `slow` tests unless `-m` selects them, and `cuda` tests where there is no GPU, with a visible reason"
     markexpr = config.getoption('-m') or ''

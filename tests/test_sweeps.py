@@ -4,6 +4,7 @@ from pathlib import Path
 import pandas as pd, pytest
 from fastai.vision.all import Callback
 from randfit_fai.sweeps import sweep
+from conftest import as_written_by
 
 
 ray = pytest.importorskip('ray')
@@ -122,9 +123,8 @@ def test_levels_that_differ_past_the_names_precision_get_their_own_folders(tmp_p
 
 
 def test_a_sweep_reads_back_finished_cells_written_by_another_version(tmp_path):
-    from test_training import _as_written_by
     first = sweep('digits', corrupts=(1.,), epochs=2, out=tmp_path)
-    _as_written_by(Path(first.path[0]), '0.2.0', drop_results_version=True)
+    as_written_by(Path(first.path[0]), '0.2.0', drop_results_version=True)
     with pytest.warns(UserWarning, match='0.2.0'):
         again = sweep('digits', corrupts=(1.,), epochs=2, out=tmp_path)
     assert again.version[0] == '0.2.0' and again.final_train_acc[0] == first.final_train_acc[0]

@@ -6,6 +6,7 @@ from fastai.vision.all import Callback, CancelFitException
 from randfit_fai.data import digits, get_dataset, ImageSet
 from randfit_fai.models import create_model, count_params
 from randfit_fai.training import run
+from conftest import as_written_by
 
 
 def test_synthetic_default_trains_and_reports_honestly(tmp_path):
@@ -135,21 +136,11 @@ def test_a_name_too_long_for_the_file_system_is_refused_before_any_work(tmp_path
     assert not (tmp_path / 'runs').exists()
 
 
-def _as_written_by(folder, version, drop_results_version=False):
-    "Make the finished run in `folder` look written by randfit_fai `version` (re-sealed, as that version would have)"
-    from randfit_fai.files import summary_sha256
-    s = json.loads((folder / 'summary.json').read_text())
-    s['version'] = s['config']['version'] = version
-    if drop_results_version: s['config'].pop('results_version')
-    s['sha256'] = summary_sha256(s)
-    (folder / 'summary.json').write_text(json.dumps(s, indent=2))
-
-
 def test_a_finished_run_of_another_version_is_read_back_with_a_note(tmp_path):
     "The package version is recorded, not compared: an upgrade does not strand results"
     kw = dict(corrupt=1.0, epochs=2, quiet=True, out=tmp_path, name='r')
     first = run('digits', **kw)
-    _as_written_by(first.path, '0.2.0', drop_results_version=True)  # a 0.2 folder
+    as_written_by(first.path, '0.2.0', drop_results_version=True)  # a 0.2 folder
     with pytest.warns(UserWarning, match=r'written by randfit_fai 0\.2\.0'):
         again = run('digits', resume=True, **kw)
     assert again.history.equals(first.history) and again.summary['version'] == '0.2.0'
