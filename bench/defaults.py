@@ -14,7 +14,7 @@ ceiling two identical images with different labels leave (99.99 %).
 PATH holds the data sets in fastai's layout (`cifar10/`, `cifar100/`, `mnist_png/`), e.g. as `../shared/tools/materialize.py`
 writes them. Rows already in `--out` are kept and not run again, so an interrupted measurement continues.
 """
-import argparse, json, sys, tempfile, time
+import argparse, json, tempfile, time
 from pathlib import Path
 
 from randfit_fai.data import get_dataset

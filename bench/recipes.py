@@ -10,7 +10,7 @@ Seed by seed: every recipe with seed 0, then every recipe with seed 1, ..., unti
 the reference recipe is timed first (`--reference_steps`), so each row has its speedup over it, and each run is called
 as a user calls it, with the folder's name: its wall time from the call includes reading the data from its cache.
 """
-import argparse, itertools, json, sys, time
+import argparse, itertools, json, time
 from pathlib import Path
 import torch
 

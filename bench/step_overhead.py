@@ -9,7 +9,7 @@ thread, 2026-11-27 (`bench/results/cpu-2026-11-27-step-overhead.json`): 1.02 ms 
 
     python bench/step_overhead.py [--out FILE]
 """
-import argparse, json, platform, statistics, sys, time, warnings
+import argparse, json, platform, statistics, time, warnings
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 

@@ -17,7 +17,7 @@ the epochs after the first.
 PATH holds `cifar10/` in fastai's layout (e.g. from `../shared/tools/materialize.py PATH --only cifar10 --per-class 100`);
 without it only the digits case runs.
 """
-import argparse, contextlib, json, platform, statistics, subprocess, sys, tempfile, time
+import argparse, json, platform, statistics, tempfile, time
 from pathlib import Path
 import torch
 from randfit_fai.data import get_dataset, subsample

@@ -19,10 +19,10 @@ from fastai.vision.data import *
 from fastai.callback.all import *
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-import hashlib, io, numbers, shutil, warnings
+import hashlib, numbers, shutil, warnings
 from collections import Counter
 from dataclasses import dataclass
-from .files import atomic_write, save_sealed, load_sealed
+from .files import save_sealed, load_sealed
 
 # %% ../nbs/00_data.ipynb #89b9accf
 def check_corrupt(p):

@@ -24,7 +24,7 @@ from randfit_fai.training import (
     resumable,
     run_record,
 )
-import dataclasses, itertools, json, platform, shutil, tempfile
+import dataclasses, itertools, platform, shutil, tempfile
 
 # %% ../nbs/08_sweeps.ipynb #b1b8c43f
 def _ray(cluster):

@@ -9,7 +9,6 @@ __all__ = ['mnist_arrays', 'TwoLayerReLU', 'fit_two_layer_relu', 'min_norm_solut
            'kernel_fit', 'kernel_predict']
 
 # %% ../nbs/10_theory.ipynb #9305d8b0
-import math, os
 import numpy as np, torch
 from torch import nn
 from .data import free_memory
