@@ -4,8 +4,8 @@ import contextlib, json, os, platform, statistics, subprocess, sys, tempfile, ti
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from fastai.vision.all import Learner, Callback, CrossEntropyLossFlat, nn
-from randfit_fai.models import create_model
-from randfit_fai.callbacks import Memorize
+from randfit_fai.paper import create_model
+from randfit_fai.paper import Memorize
 from randfit_fai.engine import DeviceLosses, GraphStep, LeanLearner, capture_graph, sgd_update, set_precision, use_graph
 from randfit_fai.recipes import sgd
 from randfit_fai.training import run

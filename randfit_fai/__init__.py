@@ -6,10 +6,9 @@ RESULTS_VERSION = 1
 import warnings
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')
 
-from .data import RandData, get_dataset, corrupt_labels, randomize_pixels
-from .models import create_model, count_params
+from .paper import RandData, corrupt_labels, randomize_pixels, Memorize, create_model, count_params
+from .data import get_dataset
 from .config import RunConfig
-from .callbacks import Memorize
 from .files import RunResult, load_run
 from .training import run
 from .sweeps import sweep, figure_1, table1

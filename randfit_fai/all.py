@@ -1,6 +1,6 @@
 "Every public name of randfit_fai, for `from randfit_fai.all import *` (as fastai's `all` modules)"
+from .paper import *
 from .data import *
-from .models import *
 from .recipes import *
 from .config import *
 from .callbacks import *

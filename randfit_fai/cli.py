@@ -10,6 +10,7 @@ __all__ = ['results_table', 'randfit', 'randfit_sweep', 'randfit_student']
 # %% ../nbs/09_cli.ipynb #cl02
 from fastai.basics import *
 from fastcore.script import call_parse, CliError
+from .paper import *
 from .data import *
 from .config import *
 from .files import RunResult, atomic_write
@@ -19,8 +20,7 @@ from .course import student_copy
 import argparse, dataclasses, gc, signal
 
 # %% ../nbs/09_cli.ipynb #c2615e75
-def _pct(v):
-    return '–' if v is None else f'{v:.1%}'
+def _pct(v): return '–' if v is None else f'{v:.1%}'
 
 
 def results_table(results) -> pd.DataFrame:
@@ -28,19 +28,11 @@ def results_table(results) -> pd.DataFrame:
     rows = []
     for r in results:
         s = r.summary
-        rows.append(
-            dict(
-                run=r.path.name,
-                corrupt=s['corrupt'],
-                randomize=s['randomize'] or '-',
-                train_acc=_pct(s['final_train_acc']),
-                test_acc=_pct(s['final_test_acc']),
-                changed_labels=f"{s['corrupt_frac_realized']:.1%}",
-                fitted='yes' if s['fit_epoch'] is not None else 'NO',
-                fit_epoch=s['fit_epoch'] or '-',
-                fit_s='-' if s['fit_time_s'] is None else f"{s['fit_time_s']:.1f}",
-            )
-        )
+        rows.append(dict(run=r.path.name, corrupt=s['corrupt'], randomize=s['randomize'] or '-',
+            train_acc=_pct(s['final_train_acc']), test_acc=_pct(s['final_test_acc']),
+            changed_labels=f"{s['corrupt_frac_realized']:.1%}",
+            fitted='yes' if s['fit_epoch'] is not None else 'NO', fit_epoch=s['fit_epoch'] or '-',
+            fit_s='-' if s['fit_time_s'] is None else f"{s['fit_time_s']:.1f}"))
     return pd.DataFrame(rows)
 
 # %% ../nbs/09_cli.ipynb #cl05
@@ -79,48 +71,26 @@ def randfit(argv=None):
     print(results_table(results).to_string(index=False))
     for r in results:
         if r.summary['hint']:
-            print(
-                f"{r.path.name} did not reach 100 % train accuracy: {r.summary['hint']}"
-            )
+            print(f"{r.path.name} did not reach 100 % train accuracy: {r.summary['hint']}")
     print(f"runs written under {Path(a['out']).resolve()}")
 
 # %% ../nbs/09_cli.ipynb #22cd37bb
 _GRID = dict(corrupts='corrupt', randomize='randomize', archs='arch', seeds='seed')
-_GRID_DEFAULTS = dict(
-    corrupts=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
-    randomize=(None,),
-    archs=(None,),
-    seeds=(0,),
-)
+_GRID_DEFAULTS = dict(corrupts=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), randomize=(None,), archs=(None,),
+    seeds=(0,))
 
 
 def _sweep_parser():
     "`randfit-sweep`'s options: the settings (the grid's take several values), Ray's"
     p = argparse.ArgumentParser(prog='randfit-sweep', description=randfit_sweep.__doc__)
-    add_settings(
-        p,
-        multi=tuple(_GRID.values()),
-        skip=('resume', 'overwrite'),
-        defaults=dict(out='randfit_runs/sweep'),
-    )
-    p.add_argument(
-        '--cluster',
-        help=(
-            "Ray cluster: local (started here), auto (the running one) or "
-            "an address (default: no Ray, one run after another)"
-        ),
-    )
-    p.add_argument(
-        '--cpus-per-run',
-        type=float,
-        default=1,
-        help="CPUs a run takes on Ray (a GPU node's runs take one GPU each)",
-    )
-    p.add_argument(
-        '--redo',
-        action='store_true',
-        help="Run again the cells whose folders hold a run of another configuration",
-    )
+    add_settings(p, multi=tuple(_GRID.values()), skip=('resume', 'overwrite'),
+        defaults=dict(out='randfit_runs/sweep'))
+    p.add_argument('--cluster', help=("Ray cluster: local (started here), auto (the running one) "
+        "or an address (default: no Ray, one run after another)"))
+    p.add_argument('--cpus-per-run', type=float, default=1, help="CPUs a run takes on Ray (a GPU "
+        "node's runs take one GPU each)")
+    p.add_argument('--redo', action='store_true', help="Run again the cells whose folders hold a "
+        "run of another configuration")
     return p
 
 
@@ -128,10 +98,8 @@ def _write_sweep(df, out: Path):
     "Write sweep.csv, figure1.png and table1.csv into `out`; say which cells failed"
     atomic_write(out / 'sweep.csv', partial(df.to_csv, index=False))
     for _, r in df[df.error.notna()].iterrows():
-        print(
-            f"randfit-sweep: corrupt={r.corrupt} randomize={r.randomize} arch={r.arch} "
-            f"seed={r.seed} failed: {r.error}"
-        )
+        print(f"randfit-sweep: corrupt={r.corrupt} randomize={r.randomize} arch={r.arch} "
+            f"seed={r.seed} failed: {r.error}")
     ok = df[df.error.isna()]
     if len(ok):
         fig = figure_1(ok)
@@ -145,18 +113,13 @@ def _write_sweep(df, out: Path):
 def randfit_sweep(argv=None):
     "Run a grid of runs and write sweep.csv, figure1.png and table1.csv"
     a = vars(_sweep_parser().parse_args(argv))
-    if argv is None:
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    if argv is None: signal.signal(signal.SIGTERM, _on_sigterm)
     grid = {k: a.pop(s) or _GRID_DEFAULTS[k] for k, s in _GRID.items()}
     fields = RunConfig.__dataclass_fields__
-    changed = {
-        k: v
-        for k, v in a.items()
-        if k in fields and k not in ('dataset', 'out') and v != fields[k].default
-    }
+    changed = {k: v for k, v in a.items() if k in fields and k not in ('dataset',
+        'out') and v != fields[k].default}
     extra = dict(cluster=a['cluster'], cpus_per_run=a['cpus_per_run'], redo=a['redo'])
-    try:
-        df = sweep(a['dataset'], **grid, out=a['out'], **extra, **changed)
+    try: df = sweep(a['dataset'], **grid, out=a['out'], **extra, **changed)
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         raise SystemExit(str(e))  # a message, not a traceback
     except KeyboardInterrupt as e:
@@ -174,9 +137,7 @@ def randfit_student(
     overwrite: bool = False,
 ):
     "Copy the course's lessons as exercise sheets: solutions and answers removed"
-    try:
-        n = student_copy(src, dest, overwrite)
+    try: n = student_copy(src, dest, overwrite)
     # a message
-    except (FileNotFoundError, FileExistsError, ValueError) as e:
-        raise CliError(str(e)) from e
+    except (FileNotFoundError, FileExistsError, ValueError) as e: raise CliError(str(e)) from e
     print(f"{n} solutions removed; the lessons are in {dest}")

@@ -10,8 +10,9 @@ __all__ = ['check_int', 'check_positive', 'check_seed', 'check_name', 'check_out
 
 # %% ../nbs/03_config.ipynb #cfg02
 from fastai.basics import *
+from .paper import *
 from .data import *
-from .models import create_model
+from .paper import create_model
 import argparse, dataclasses, hashlib, inspect, numbers
 from dataclasses import dataclass, field, fields
 
@@ -32,8 +33,7 @@ def check_positive(v, what: str, zero: bool = False):
 def check_seed(v, what: str = 'seed'):
     "Raise unless `v` is an integer from 0 to 2**32 - 1 (what numpy seeds with)"
     check_int(v, what, 0)
-    if v >= 2**32:
-        raise ValueError(f"{what} must be below 2**32, got {v!r}")
+    if v >= 2**32: raise ValueError(f"{what} must be below 2**32, got {v!r}")
 
 # %% ../nbs/03_config.ipynb #cfg11
 def check_name(v, what: str = 'name'):
@@ -47,25 +47,19 @@ def check_out(v, what: str = 'out'):
     "Raise unless `v` is a folder that can be written, or a path where one can be made"
     p = Path(v).expanduser()
     if p.exists() and not p.is_dir():
-        raise ValueError(
-            f"{what} {str(v)!r} is a file, not a folder: pass a folder for the runs"
-        )
+        raise ValueError(f"{what} {str(v)!r} is a file, not a folder: pass a folder for the runs")
     base = next(a for a in [p, *p.parents] if a.exists())
     read_only = os.statvfs(base).f_flag & os.ST_RDONLY
     if not base.is_dir() or read_only or not os.access(base, os.W_OK | os.X_OK):
         why = 'on a read-only file system' if read_only else 'not writable'
-        raise ValueError(
-            f"{what} {str(v)!r} cannot be written ({str(base)!r} is {why}): "
-            "pass a folder you can write"
-        )
+        raise ValueError(f"{what} {str(v)!r} cannot be written ({str(base)!r} is {why}): pass a "
+            "folder you can write")
 
 # %% ../nbs/03_config.ipynb #cfg13
 def check_device(v, what: str = 'device'):
     "Raise unless `v` names a device PyTorch knows and this machine has"
-    try:
-        dev = torch.device(v)
-    except (RuntimeError, TypeError) as e:
-        raise ValueError(f"unknown {what} {v!r}") from e
+    try: dev = torch.device(v)
+    except (RuntimeError, TypeError) as e: raise ValueError(f"unknown {what} {v!r}") from e
     if dev.type == 'cuda' and not torch.cuda.is_available():
         raise ValueError(f"{what}={v!r}, but no CUDA GPU is available here")
 
@@ -75,19 +69,10 @@ def check_arch(v, what: str = 'arch'):
     create_model(v, 2, (1, 8, 8))
 
 # %% ../nbs/03_config.ipynb #cfg18
-def setting(
-    default=None,
-    help: str = '',
-    check=None,
-    choices=None,
-    cli: bool = True,
-    recorded: bool = True,
-    flag: str = None,
-):
+def setting(default=None, help: str = '', check=None, choices=None, cli: bool = True,
+    recorded: bool = True, flag: str = None):
     "A `RunConfig` field: its `default`, `help`, `check(value, name)`, where it goes"
-    md = dict(
-        help=help, check=check, choices=choices, cli=cli, recorded=recorded, flag=flag
-    )
+    md = dict(help=help, check=check, choices=choices, cli=cli, recorded=recorded, flag=flag)
     return field(default=default, metadata=md)
 
 # %% ../nbs/03_config.ipynb #cfg20
@@ -95,150 +80,72 @@ _at_least_0 = partial(check_int, lo=0)
 _zero_ok = partial(check_positive, zero=True)
 
 
-def _check_dataset(v, what):
-    check_dataset(v)
+def _check_dataset(v, what): check_dataset(v)
 
 
-def _check_corrupt(v, what):
-    check_corrupt(v)
+def _check_corrupt(v, what): check_corrupt(v)
 
 
 @dataclass(frozen=True)
 class RunConfig:
     "Every setting of a run, checked when made"
 
-    dataset: str = setting(
-        'digits',
-        "Registered name (digits, synthetic, cifar10, cifar100, mnist, "
-        "fashion_mnist) or image folder path",
-        _check_dataset,
-    )
+    dataset: str = setting('digits', "Registered name (digits, synthetic, cifar10, cifar100, "
+        "mnist, fashion_mnist) or image folder path", _check_dataset)
     corrupt: float = setting(0.0, "Label corruption level in [0, 1]", _check_corrupt)
     noise: str = setting('zhang', "Label noise model", choices=NOISES)
-    randomize: str = setting(
-        None, "Pixel randomization (default: none)", choices=RANDOMIZATIONS[1:]
-    )
-    arch: str = setting(
-        None,
-        "Network: wrn-D-K[-dropP][-nobn], mlp-NxW, inception, inception-nobn, "
-        "alexnet (default: by recipe)",
-        check_arch,
-    )
-    recipe: str = setting(
-        None,
-        "Training recipe: the paper's (default: one-cycle, adapted to the "
-        "data, network and device)",
-        choices=('paper',),
-    )
-    epochs: int = setting(
-        None,
-        "Epochs of the schedule (default: by network family and device)",
-        check_int,
-    )
-    bs: int = setting(
-        None,
-        "Batch size (default: by family and device, capped so an epoch has "
-        "at least 16 steps)",
-        check_int,
-    )
-    lr: float = setting(
-        None,
-        "Peak learning rate (default: by family, scaled with the batch size)",
-        check_positive,
-    )
-    wd: float = setting(
-        0.0,
-        "Weight decay (explicit regularization; 0 as in the paper's "
-        "randomization runs)",
-        _zero_ok,
-    )
-    augment: bool = setting(
-        False,
-        "Random crop + flip on the training split (explicit "
-        "regularization; off as in the paper's randomization runs)",
-    )
-    seed: int = setting(
-        0, "Seed for the randomizations, initialization and shuffling", check_seed
-    )
-    stop_at_fit: bool = setting(
-        True,
-        "Train every epoch instead of stopping at 100% train accuracy",
-        flag='full',
-    )
-    patience: int = setting(
-        0, "Epochs to keep training after reaching 100% train accuracy", _at_least_0
-    )
-    first_fit: bool = setting(
-        False,
-        "Also save the epoch at which each training example is first "
-        "fitted (first_fit_epoch.npy)",
-    )
-    subset: int = setting(
-        None,
-        "Train on this many training images, stratified by class and drawn from --seed",
-        check_int,
-    )
-    test_subset: int = setting(
-        None, "Test on this many test images (default: all)", check_int
-    )
-    size: int = setting(
-        None, "Resize folder images to size x size", check_int, recorded=False
-    )
-    strict: bool = setting(
-        False,
-        "Refuse a folder with any unreadable image (default: leave them "
-        "out, with a warning)",
-        recorded=False,
-    )
-    device: str = setting(
-        None, "Device, e.g. cpu or cuda (default: cuda if available)", check_device
-    )
-    graph: bool = setting(
-        None,
-        "Run each training step eagerly instead of replaying it as one CUDA "
-        "graph (CUDA with bf16 only)",
-        flag='eager',
-    )
-    threads: int = setting(
-        None,
-        "Intra-op CPU threads (default: 1 for a small network, else all cores but one)",
-        check_int,
-        recorded=False,
-    )
-    out: str = setting(
-        'randfit_runs', "Folder for run folders", check_out, recorded=False
-    )
-    name: str = setting(
-        None,
-        "Run folder name (default: made from the settings)",
-        check_name,
-        cli=False,
-        recorded=False,
-    )
-    resume: bool = setting(
-        False,
-        "Continue interrupted runs of the same name from their last completed epoch",
-        recorded=False,
-    )
-    overwrite: bool = setting(
-        False,
-        "Reuse an existing run folder instead of making a new one",
-        recorded=False,
-    )
+    randomize: str = setting(None, "Pixel randomization (default: none)",
+        choices=RANDOMIZATIONS[1:])
+    arch: str = setting(None, "Network: wrn-D-K[-dropP][-nobn], mlp-NxW, inception, "
+        "inception-nobn, alexnet (default: by recipe)", check_arch)
+    recipe: str = setting(None, "Training recipe: the paper's (default: one-cycle, adapted to the "
+        "data, network and device)", choices=('paper',))
+    epochs: int = setting(None, "Epochs of the schedule (default: by network family and device)",
+        check_int)
+    bs: int = setting(None, "Batch size (default: by family and device, capped so an epoch has at "
+        "least 16 steps)", check_int)
+    lr: float = setting(None, "Peak learning rate (default: by family, scaled with the batch size)",
+        check_positive)
+    wd: float = setting(0.0, "Weight decay (explicit regularization; 0 as in the paper's "
+        "randomization runs)", _zero_ok)
+    augment: bool = setting(False, "Random crop + flip on the training split (explicit "
+        "regularization; off as in the paper's randomization runs)")
+    seed: int = setting(0, "Seed for the randomizations, initialization and shuffling", check_seed)
+    stop_at_fit: bool = setting(True, "Train every epoch instead of stopping at 100% train "
+        "accuracy", flag='full')
+    patience: int = setting(0, "Epochs to keep training after reaching 100% train accuracy",
+        _at_least_0)
+    first_fit: bool = setting(False, "Also save the epoch at which each training example is first "
+        "fitted (first_fit_epoch.npy)")
+    subset: int = setting(None, "Train on this many training images, stratified by class and drawn "
+        "from --seed", check_int)
+    test_subset: int = setting(None, "Test on this many test images (default: all)", check_int)
+    size: int = setting(None, "Resize folder images to size x size", check_int, recorded=False)
+    strict: bool = setting(False, "Refuse a folder with any unreadable image (default: leave them "
+        "out, with a warning)", recorded=False)
+    device: str = setting(None, "Device, e.g. cpu or cuda (default: cuda if available)",
+        check_device)
+    graph: bool = setting(None, "Run each training step eagerly instead of replaying it as one "
+        "CUDA graph (CUDA with bf16 only)", flag='eager')
+    threads: int = setting(None, "Intra-op CPU threads (default: 1 for a small network, else all "
+        "cores but one)", check_int, recorded=False)
+    out: str = setting('randfit_runs', "Folder for run folders", check_out, recorded=False)
+    name: str = setting(None, "Run folder name (default: made from the settings)", check_name,
+        cli=False, recorded=False)
+    resume: bool = setting(False, "Continue interrupted runs of the same name from their last "
+        "completed epoch", recorded=False)
+    overwrite: bool = setting(False, "Reuse an existing run folder instead of making a new one",
+        recorded=False)
     quiet: bool = setting(False, "No progress bar", cli=False, recorded=False)
 
     def __post_init__(self):
         for f in fields(self):
             v, md = getattr(self, f.name), f.metadata
-            if v is None:
-                continue
-            if md['choices'] is not None:
-                check_choice(v, md['choices'], f.name)
-            if md['check'] is not None:
-                md['check'](v, f.name)
+            if v is None: continue
+            if md['choices'] is not None: check_choice(v, md['choices'], f.name)
+            if md['check'] is not None: md['check'](v, f.name)
             # numpy's, as Python's
-            if f.type in (int, float):
-                object.__setattr__(self, f.name, f.type(v))
+            if f.type in (int, float): object.__setattr__(self, f.name, f.type(v))
 
 # %% ../nbs/03_config.ipynb #1fd231c1
 def with_settings(f):
@@ -247,11 +154,8 @@ def with_settings(f):
     params = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
     have = {p.name for p in params}
     kw = inspect.Parameter.KEYWORD_ONLY
-    extra = [
-        inspect.Parameter(s.name, kw, default=s.default, annotation=s.type)
-        for s in fields(RunConfig)
-        if s.name not in have
-    ]
+    extra = [inspect.Parameter(s.name, kw, default=s.default,
+        annotation=s.type) for s in fields(RunConfig) if s.name not in have]
     f.__signature__ = sig.replace(parameters=params + extra)
     return f
 
@@ -264,27 +168,18 @@ def _exact(v: float) -> str:
 @patch
 def run_name(self: RunConfig, dataset: str, arch: str) -> str:
     "The run folder's name for this configuration, on `dataset` with network `arch`"
-    parts = [
-        dataset,
-        f'n{self.subset}' if self.subset else '',
-        f't{self.test_subset}' if self.test_subset else '',
-        arch,
-        f'p{_exact(self.corrupt)}',
-        self.noise if self.noise != 'zhang' else '',
-        self.randomize or '',
-        f'wd{_exact(self.wd)}' if self.wd else '',
-        'aug' if self.augment else '',
-        'paper' if self.recipe == 'paper' else '',
-        f's{self.seed}',
-    ]
+    parts = [dataset, f'n{self.subset}' if self.subset else '',
+        f't{self.test_subset}' if self.test_subset else '', arch, f'p{_exact(self.corrupt)}',
+        self.noise if self.noise != 'zhang' else '', self.randomize or '',
+        f'wd{_exact(self.wd)}' if self.wd else '', 'aug' if self.augment else '',
+        'paper' if self.recipe == 'paper' else '', f's{self.seed}']
     return '-'.join(p for p in parts if p)
 
 # %% ../nbs/03_config.ipynb #cfg29
 def labels_sha1(rd) -> str:
     "A fingerprint of the labels and pixels drawn for a run"
     h = hashlib.sha1(np.ascontiguousarray(rd.y).tobytes())
-    if rd.perm is not None:
-        h.update(rd.perm.numpy().tobytes())
+    if rd.perm is not None: h.update(rd.perm.numpy().tobytes())
     return h.hexdigest()
 
 # %% ../nbs/03_config.ipynb #cfg31
@@ -300,28 +195,18 @@ def data_sha1(ds) -> str:
 # %% ../nbs/03_config.ipynb #cfg33
 def subset_sha1(ds) -> str:
     "A fingerprint of the image indices a subset kept (None when both splits are whole)"
-    if ds.train_idx is None and ds.test_idx is None:
-        return None
-    idx = (
-        b'all' if i is None else np.asarray(i, np.int64).tobytes()
-        for i in (ds.train_idx, ds.test_idx)
-    )
+    if ds.train_idx is None and ds.test_idx is None: return None
+    idx = (b'all' if i is None else np.asarray(i, np.int64).tobytes() for i in (ds.train_idx,
+        ds.test_idx))
     return hashlib.sha1(b'|'.join(idx)).hexdigest()
 
 # %% ../nbs/03_config.ipynb #cfg36
 @patch
-def recorded(
-    self: RunConfig, ds, rd, chosen: dict, version: str, results_version: int
-) -> dict:
+def recorded(self: RunConfig, ds, rd, chosen: dict, version: str, results_version: int) -> dict:
     "The configuration a run folder records: on `ds`, drawn as `rd`, `chosen` settings"
-    keep = {
-        f.name: getattr(self, f.name) for f in fields(self) if f.metadata['recorded']
-    }
-    fingerprints = dict(
-        data_sha1=data_sha1(ds),
-        subset_sha1=subset_sha1(ds),
-        labels_sha1=None if rd is None else labels_sha1(rd),
-    )
+    keep = {f.name: getattr(self, f.name) for f in fields(self) if f.metadata['recorded']}
+    fingerprints = dict(data_sha1=data_sha1(ds), subset_sha1=subset_sha1(ds),
+        labels_sha1=None if rd is None else labels_sha1(rd))
     versions = dict(version=version, results_version=results_version)
     return {**keep, **chosen, 'dataset': ds.name, **fingerprints, **versions}
 
@@ -330,24 +215,16 @@ def add_settings(parser, multi=(), skip=(), defaults=None):
     "Add an option to `parser` per command-line setting (`multi`: several values)"
     for f in fields(RunConfig):
         md = f.metadata
-        if not md['cli'] or f.name in skip:
-            continue
+        if not md['cli'] or f.name in skip: continue
         default = (defaults or {}).get(f.name, f.default)
-        help = (
-            md['help']
-            if default in (None, False, True)
-            else f"{md['help']} (default: {default})"
-        )
+        help = (md['help'] if default in (None, False, True) else f"{md['help']} (default: "
+            f"{default})")
         kw = dict(help=help.replace('%', '%%'), dest=f.name, default=default)
         # --first-fit, as fastcore's `call_parse`
         opt = '--' + (md['flag'] or f.name).replace('_', '-')
-        if md['flag']:
-            parser.add_argument(opt, action='store_const', const=False, **kw)
-        elif f.type is bool:
-            parser.add_argument(opt, action='store_true', **kw)
+        if md['flag']: parser.add_argument(opt, action='store_const', const=False, **kw)
+        elif f.type is bool: parser.add_argument(opt, action='store_true', **kw)
         else:
             nargs = '+' if f.name in multi else None
-            parser.add_argument(
-                opt, type=f.type, choices=md['choices'], nargs=nargs, **kw
-            )
+            parser.add_argument(opt, type=f.type, choices=md['choices'], nargs=nargs, **kw)
     return parser

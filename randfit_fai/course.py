@@ -16,32 +16,22 @@ from .files import atomic_write
 
 # %% ../nbs/11_course.ipynb #f34b4f64
 def _need(ok, hint):
-    if not ok:
-        raise AssertionError(f"Not yet: {hint}")
+    if not ok: raise AssertionError(f"Not yet: {hint}")
 
 
 def _close(a, b, rtol=1e-6):
     try:
-        return np.allclose(
-            np.asarray(a, dtype=float),
-            np.asarray(b, dtype=float),
-            rtol=rtol,
-            atol=1e-12,
-        )
-    except (TypeError, ValueError):
-        return False
+        return np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol,
+            atol=1e-12)
+    except (TypeError, ValueError): return False
 
 
 def _numbers(v, n: int):
     "`v` as a float array of `n` numbers (from numbers, sequences, tensors), or None"
-    if v is None or isinstance(v, (str, bytes)):
-        return None
-    if torch.is_tensor(v):
-        v = v.detach().cpu().double()
-    try:
-        a = np.asarray(v, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        return None
+    if v is None or isinstance(v, (str, bytes)): return None
+    if torch.is_tensor(v): v = v.detach().cpu().double()
+    try: a = np.asarray(v, dtype=float).reshape(-1)
+    except (TypeError, ValueError): return None
     return a if a.size == n and np.isfinite(a).all() else None
 
 # %% ../nbs/11_course.ipynb #f5fcefad
@@ -51,85 +41,56 @@ def check_chance_band(f):
         p = 1 / k
         s = math.sqrt(p * (1 - p) / n)
         got = f(k, n)
-        _need(
-            got is not None and np.size(got) == 2,
-            f"chance_band({k}, {n}) should return two numbers (low, high), not {got!r}",
-        )
-        _need(
-            _close(got, (p - 3 * s, p + 3 * s)),
-            f"chance_band({k}, {n}) = {tuple(got)}: each correct guess is a coin flip"
-            " with success probability 1/n_classes; the band is its mean ± 3 standard"
-            " errors over n_test images",
-        )
-    return (
-        'Correct: chance is 1/K, and its standard error √(p(1 − p)/n) shrinks with the'
-        ' test set'
-    )
+        _need(got is not None and np.size(got) == 2, f"chance_band({k}, {n}) should return two "
+            f"numbers (low, high), not {got!r}")
+        _need(_close(got, (p - 3 * s, p + 3 * s)), f"chance_band({k}, {n}) = {tuple(got)}: each "
+            "correct guess is a coin flip with success probability 1/n_classes; the band is its "
+            "mean ± 3 standard errors over n_test images")
+    return ('Correct: chance is 1/K, and its standard error √(p(1 − p)/n) shrinks with the '
+        'test set')
 
 # %% ../nbs/11_course.ipynb #b233166e
 def check_changed_fraction(f, data):
     "Check `f(dl, data)` is the fraction of served labels that are not the true ones"
-    from randfit_fai.data import RandData
-    from randfit_fai.callbacks import check_served
+    from randfit_fai.paper import RandData, check_served
+    from randfit_fai.engine import tensor_dataloaders
 
-    dl = data.dataloaders(bs=64, device='cpu').train
+    dl = tensor_dataloaders(data, bs=64, device='cpu').train
     want = check_served(dl, data)  # refuses a loader not serving the drawn labels
     got = _numbers(f(dl, data), 1)
-    _need(
-        got is not None,
-        "f(dl, data) should return one number (a float, or a 0-d array or tensor)",
-    )
-    _need(
-        _close(got, want),
-        f"{got[0]:.4f} is not it: compare each label the loader serves with the true"
-        " label (`data.y_clean`) of the same image, in item order, and take the mean"
-        " of the differences",
-    )
+    _need(got is not None, "f(dl, data) should return one number (a float, or a 0-d array or "
+        "tensor)")
+    _need(_close(got, want), f"{got[0]:.4f} is not it: compare each label the loader serves with "
+        "the true label (`data.y_clean`) of the same image, in item order, and take the mean of "
+        "the differences")
     # a corruption never applied
-    clean = RandData(data.ds, seed=data.seed).dataloaders(bs=64, device='cpu').train
+    clean = tensor_dataloaders(RandData(data.ds, seed=data.seed), bs=64, device='cpu').train
     got = _numbers(f(clean, data), 1)
-    _need(
-        got is not None and got[0] == 0,
-        f"given a loader that serves the true labels, f returns {got}, not 0: "
-        "read the labels from the loader, not from `data`",
-    )
-    return (
-        f"Correct: {want:.1%} of the labels the loss sees are not the true ones; a"
-        " loader that serves the true labels shows 0 %"
-    )
+    _need(got is not None and got[0] == 0, "given a loader that serves the true labels, f returns "
+        f"{got}, not 0: read the labels from the loader, not from `data`")
+    return (f"Correct: {want:.1%} of the labels the loss sees are not the true ones; a loader that "
+        "serves the true labels shows 0 %")
 
 # %% ../nbs/11_course.ipynb #c75cf84e
 def check_first_fit_medians(answer, run, data):
     "Check `answer` is the median first-fit epochs of kept and changed labels in `run`"
     from randfit_fai.config import labels_sha1
 
-    _need(
-        labels_sha1(data) == run.summary['labels_sha1'],
-        "`data` does not draw the labels this run trained on: "
-        "build it with the run's `corrupt` and `seed`",
-    )
+    _need(labels_sha1(data) == run.summary['labels_sha1'], "`data` does not draw the labels this "
+        "run trained on: build it with the run's `corrupt` and `seed`")
     epochs = np.load(Path(run.path) / 'first_fit_epoch.npy').astype(int)
     fitted, changed = epochs >= 0, np.asarray(data.corrupted, dtype=bool)
-    want = np.array(
-        [np.median(epochs[fitted & ~changed]), np.median(epochs[fitted & changed])]
-    )
+    want = np.array([np.median(epochs[fitted & ~changed]), np.median(epochs[fitted & changed])])
     got = _numbers(answer, 2)
     _need(got is not None, "the answer should be two numbers: (kept, changed)")
-    _need(
-        _close(got, want),
-        f"{tuple(got)} is not it: split the first-fit epochs by `data.corrupted` (kept:"
-        " where it is False), leave out the images never fitted (epoch -1), and take"
-        " each part's median",
-    )
-    order = (
-        "the kept (true) labels are fitted first, the changed ones memorized later"
-        if want[0] < want[1]
-        else "here the changed labels were not fitted later than the kept ones"
-    )
-    return (
-        f"Correct: median first fit at epoch {want[0]:g} for kept labels and"
-        f" {want[1]:g} for changed ones; {order}"
-    )
+    _need(_close(got, want), f"{tuple(got)} is not it: split the first-fit epochs by "
+        "`data.corrupted` (kept: where it is False), leave out the images never fitted (epoch "
+        "-1), and take each part's median")
+    order = ("the kept (true) labels are fitted first, the changed ones memorized "
+        "later" if want[0] < want[1] else "here the changed labels were not fitted later than the "
+        "kept ones")
+    return (f"Correct: median first fit at epoch {want[0]:g} for kept labels and {want[1]:g} for "
+        f"changed ones; {order}")
 
 # %% ../nbs/11_course.ipynb #90e7dd9f
 def check_shuffle(f):
@@ -138,58 +99,40 @@ def check_shuffle(f):
     x = torch.randint(0, 256, (5, 3, 4, 6), generator=g, dtype=torch.uint8)
     perm = torch.randperm(24, generator=g)
     got = f(x.clone(), perm)
-    _need(
-        torch.is_tensor(got) and got.shape == x.shape,
-        f"f(x, perm) should return a tensor of x's shape {tuple(x.shape)}, not {got!r}",
-    )
-    _need(
-        torch.equal(got, x.flatten(2)[..., perm].reshape(x.shape)),
-        "the pixels are not where `perm` puts them: new pixel j of every image and"
-        " channel is old pixel perm[j] (flatten H and W, index, reshape)",
-    )
-    return (
-        'Correct: the same permutation everywhere keeps what a pixel means from image'
-        ' to image, but not where it is'
-    )
+    _need(torch.is_tensor(got) and got.shape == x.shape, "f(x, perm) should return a tensor of "
+        f"x's shape {tuple(x.shape)}, not {got!r}")
+    _need(torch.equal(got, x.flatten(2)[..., perm].reshape(x.shape)), "the pixels are not where "
+        "`perm` puts them: new pixel j of every image and channel is old pixel perm[j] (flatten H "
+        "and W, index, reshape)")
+    return ('Correct: the same permutation everywhere keeps what a pixel means from image to '
+        'image, but not where it is')
 
 # %% ../nbs/11_course.ipynb #ec65b08a
 def check_gaps(answer, df):
     "Check `answer` holds train minus test accuracy, in points, per row of `df`"
     want = (df.train_acc.astype(float) - df.test_acc.astype(float)).to_numpy()
     got = _numbers(answer, len(df))
-    _need(
-        got is not None,
-        f"the answer should hold one number per row of the table ({len(df)})",
-    )
-    _need(
-        _close(got, want, rtol=1e-4),
-        "not the gaps: for each row, train accuracy minus test accuracy, both in %",
-    )
+    _need(got is not None, f"the answer should hold one number per row of the table ({len(df)})")
+    _need(_close(got, want, rtol=1e-4), "not the gaps: for each row, train accuracy minus test "
+        "accuracy, both in %")
     rand, true = want[df.corrupt.to_numpy() == 1], want[df.corrupt.to_numpy() == 0]
     if not len(rand) or not len(true):
         return f"Correct: gaps from {want.min():.1f} to {want.max():.1f} points"
     span = lambda g: f"{g.min():.1f}–{g.max():.1f} points"
     if rand.min() > true.max():
-        return (
-            f"Correct: every gap with random labels ({span(rand)}) is larger than every"
-            f" gap with true labels ({span(true)}), whatever the regularizer"
-        )
-    return (
-        f"Correct, and here the random-label gaps ({span(rand)}) do not all exceed the"
-        f" true-label gaps ({span(true)}): look at which rows overlap"
-    )
+        return (f"Correct: every gap with random labels ({span(rand)}) is larger than every gap "
+            f"with true labels ({span(true)}), whatever the regularizer")
+    return (f"Correct, and here the random-label gaps ({span(rand)}) do not all exceed the "
+        f"true-label gaps ({span(true)}): look at which rows overlap")
 
 # %% ../nbs/11_course.ipynb #5c4764f8
 def check_param_count(f):
     "Check `f(n, d, k)` counts the weights of Theorem 1's network"
     for n, d, k in ((10, 64, 1), (1437, 64, 10), (1000, 3072, 100)):
         got = f(n, d, k)
-        _need(
-            got == d + n + n * k,
-            f"f({n}, {d}, {k}) = {got!r}: count a (one weight per input dimension), b"
-            " (one threshold per example) and w (one output weight per example and"
-            " class)",
-        )
+        _need(got == d + n + n * k, f"f({n}, {d}, {k}) = {got!r}: count a (one weight per input "
+            "dimension), b (one threshold per example) and w (one output weight per example and "
+            "class)")
     return 'Correct: 2n + d for one output, linear in the number of examples'
 
 # %% ../nbs/11_course.ipynb #6cb08c13
@@ -199,24 +142,15 @@ def check_min_norm(f):
     for n, d in ((5, 20), (30, 100)):
         X, y = rng.standard_normal((n, d)), rng.standard_normal(n)
         w = f(X, y)
-        _need(
-            w is not None and np.shape(w) == (d,),
-            f"f(X, y) should return a vector of {d} weights, not {w!r}",
-        )
+        _need(w is not None and np.shape(w) == (d,), f"f(X, y) should return a vector of {d} "
+            f"weights, not {w!r}")
         w = np.asarray(w, dtype=float)
-        _need(
-            np.allclose(X @ w, y, atol=1e-6),
-            "X w is not y: the solution must fit every equation exactly",
-        )
-        _need(
-            np.allclose(w, np.linalg.pinv(X) @ y, atol=1e-6),
-            "w fits, but it is not the smallest such w: the minimum-norm "
-            "solution lies in the span of the rows of X, w = Xᵀ α",
-        )
-    return (
-        'Correct: among all the interpolating w, the one in the row span of X is the'
-        ' shortest'
-    )
+        _need(np.allclose(X @ w, y, atol=1e-6), "X w is not y: the solution must fit every "
+            "equation exactly")
+        _need(np.allclose(w, np.linalg.pinv(X) @ y, atol=1e-6), "w fits, but it is not the "
+            "smallest such w: the minimum-norm solution lies in the span of the rows of X, w "
+            "= Xᵀ α")
+    return ('Correct: among all the interpolating w, the one in the row span of X is the shortest')
 
 # %% ../nbs/11_course.ipynb #l7check
 def check_rademacher(f):
@@ -226,20 +160,13 @@ def check_rademacher(f):
         want = float(np.mean(2 * np.asarray(accs) - 1))
         out = f(list(accs))
         got = _numbers(out, 1)
-        _need(
-            got is not None,
-            f"f({list(np.round(accs, 3))}) should return one number, not {out!r}",
-        )
-        _need(
-            _close(got, want),
-            f"f({list(np.round(accs, 3))}) = {got[0]:.4f}: for labels σ = ±1 and"
-            " predictions h = ±1, (1/n) Σ σᵢ h(xᵢ) is the fraction agreeing minus the"
-            " fraction disagreeing; average it over the draws",
-        )
-    return (
-        "Correct: a class that fits every random labeling has empirical Rademacher"
-        " complexity 1, the most it can have"
-    )
+        _need(got is not None, f"f({list(np.round(accs, 3))}) should return one number, not "
+            f"{out!r}")
+        _need(_close(got, want), f"f({list(np.round(accs, 3))}) = {got[0]:.4f}: for labels σ = ±1 "
+            "and predictions h = ±1, (1/n) Σ σᵢ h(xᵢ) is the fraction agreeing minus the fraction "
+            "disagreeing; average it over the draws")
+    return ("Correct: a class that fits every random labeling has empirical Rademacher complexity "
+        "1, the most it can have")
 
 # %% ../nbs/11_course.ipynb #36560361
 SOLUTION = '#| code-summary: "Solution"'
@@ -248,17 +175,12 @@ SOLUTION = '#| code-summary: "Solution"'
 def _stub(src):
     "What a student starts from: the solution's functions and names, emptied"
     lines = [l for l in src.splitlines() if not l.startswith('#|')]
-    code, out = '\n'.join(lines), [
-        '# Your answer: write the code, then run the check below'
-    ]
+    code, out = '\n'.join(lines), ['# Your answer: write the code, then run the check below']
     for node in ast.parse(code).body:
         if isinstance(node, ast.FunctionDef):
             doc = ast.get_docstring(node)
-            out += (
-                lines[node.lineno - 1 : node.body[0].lineno - 1]
-                + ([f'    "{doc}"'] if doc else [])
-                + ['    ...']
-            )
+            out += (lines[node.lineno - 1 : node.body[0].lineno - 1]
+                + ([f'    "{doc}"'] if doc else []) + ['    ...'])
         elif isinstance(node, ast.Assign):
             out.append(f"{', '.join(ast.unparse(t) for t in node.targets)} = ...")
     return '\n'.join(out)
@@ -267,37 +189,27 @@ def _stub(src):
 def _names(src, defined=False):
     "The names `src` uses, or (`defined`) the ones it defines at its top level"
     try:
-        tree = ast.parse(
-            '\n'.join(l for l in src.splitlines() if not l.startswith(('#|', '%', '!')))
-        )
-    except SyntaxError:
-        return set()
-    if not defined:
-        return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)} | {
-        t.id
-        for n in tree.body
-        if isinstance(n, ast.Assign)
-        for tt in n.targets
-        for t in ast.walk(tt)
-        if isinstance(t, ast.Name)
-    }
+        tree = ast.parse('\n'.join(l for l in src.splitlines() if not l.startswith(('#|', '%',
+            '!'))))
+    except SyntaxError: return set()
+    if not defined: return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return {n.name for n in tree.body if isinstance(n,
+        ast.FunctionDef)} | {t.id for n in tree.body if isinstance(n,
+        ast.Assign) for tt in n.targets for t in ast.walk(tt) if isinstance(t, ast.Name)}
 
 
 def _exercise_sheet(nb):
     "Replace `nb`'s solutions by stubs and clear answers shown; how many solutions"
     answers, n = set(), 0
     for c in nb['cells']:
-        if c['cell_type'] != 'code':
-            continue
+        if c['cell_type'] != 'code': continue
         src = ''.join(c['source'])
         if SOLUTION in src:
             answers |= _names(src, defined=True)
             c['source'] = _stub(src).splitlines(True)
             n += 1
         # shows no answer: its output stays
-        elif 'check_' not in src and not _names(src) & answers:
-            continue
+        elif 'check_' not in src and not _names(src) & answers: continue
         c.update(outputs=[], execution_count=None)
     return n
 
@@ -308,28 +220,22 @@ def lessons_dir() -> Path:
 
     pkg = Path(randfit_fai.__file__).parent
     for d in (pkg / 'lessons', pkg.parent / 'nbs' / 'course'):
-        if any(d.glob('*.ipynb')):
-            return d
-    raise FileNotFoundError(
-        f"no lesson notebooks in {str(pkg / 'lessons')!r}: reinstall randfit_fai"
-    )
+        if any(d.glob('*.ipynb')): return d
+    raise FileNotFoundError(f"no lesson notebooks in {str(pkg / 'lessons')!r}: reinstall "
+        "randfit_fai")
 
 # %% ../nbs/11_course.ipynb #689f21fd
 def student_copy(src=None, dest='randfit_course', overwrite: bool = False):
     "Write the lessons in `src` to `dest` as exercise sheets; how many solutions went"
     src, dest = Path(src or lessons_dir()), Path(dest)
     nbs = sorted(src.glob('*.ipynb'))
-    if not nbs:
-        raise FileNotFoundError(f"no lesson notebooks in {str(src)!r}")
+    if not nbs: raise FileNotFoundError(f"no lesson notebooks in {str(src)!r}")
     if dest.resolve() == src.resolve():
-        raise ValueError(
-            f"dest {str(dest)!r} is the lessons' own folder: the copy must go elsewhere"
-        )
+        raise ValueError(f"dest {str(dest)!r} is the lessons' own folder: the copy must go "
+            "elsewhere")
     if dest.is_dir() and any(dest.iterdir()) and not overwrite:
-        raise FileExistsError(
-            f"{str(dest)!r} is not empty: choose an empty folder, or overwrite=True"
-            " (--overwrite) to replace the lessons in it"
-        )
+        raise FileExistsError(f"{str(dest)!r} is not empty: choose an empty folder, or "
+            "overwrite=True (--overwrite) to replace the lessons in it")
     if dest.exists() and not dest.is_dir():
         raise FileExistsError(f"{str(dest)!r} is a file, not a folder")
     nbj = [json.loads(p.read_text()) for p in nbs]
@@ -337,10 +243,6 @@ def student_copy(src=None, dest='randfit_course', overwrite: bool = False):
     dest.mkdir(parents=True, exist_ok=True)
     # atomically: a link planted in `dest` is replaced, not followed
     for p, nb in zip(nbs, nbj):
-        atomic_write(
-            dest / p.name,
-            lambda tmp: tmp.write_text(
-                json.dumps(nb, indent=1, ensure_ascii=False) + '\n'
-            ),
-        )
+        atomic_write(dest / p.name, lambda tmp: tmp.write_text(json.dumps(nb, indent=1,
+            ensure_ascii=False) + '\n'))
     return n

@@ -12,7 +12,7 @@ __all__ = ['RUN_FILES', 'atomic_write', 'save_sealed', 'load_sealed', 'sha256_fi
 # %% ../nbs/05_files.ipynb #fl02
 from fastai.basics import *
 from fastai.callback.all import *
-import contextlib, hashlib, io, itertools, json, random, warnings
+import contextlib, hashlib, io, itertools, json, random, time, warnings
 
 # %% ../nbs/05_files.ipynb #fl05
 def atomic_write(fname, write):
@@ -37,19 +37,14 @@ def save_sealed(obj, fname):
     buf = io.BytesIO()
     torch.save(obj, buf)
     b = buf.getvalue()
-    atomic_write(
-        fname,
-        lambda tmp: tmp.write_bytes(b + _SEAL + hashlib.sha256(b).hexdigest().encode()),
-    )
+    atomic_write(fname,
+        lambda tmp: tmp.write_bytes(b + _SEAL + hashlib.sha256(b).hexdigest().encode()))
 
 # %% ../nbs/05_files.ipynb #fl10
 def load_sealed(fname):
     "What `save_sealed` wrote to `fname`: tensors and plain values only, seal checked"
     raw, n = Path(fname).read_bytes(), len(_SEAL) + 64
-    if (
-        raw[-n:-64] != _SEAL
-        or hashlib.sha256(raw[:-n]).hexdigest().encode() != raw[-64:]
-    ):
+    if (raw[-n:-64] != _SEAL or hashlib.sha256(raw[:-n]).hexdigest().encode() != raw[-64:]):
         raise ValueError("its bytes do not match the SHA-256 written with them")
     return torch.load(io.BytesIO(raw[:-n]), weights_only=True, map_location='cpu')
 
@@ -68,10 +63,8 @@ def summary_sha256(s: dict) -> str:
 def check_not_link(path):
     "Refuse a run folder that is a link: what a run writes stays in the folder named"
     if Path(path).is_symlink():
-        raise ValueError(
-            f"{str(path)!r} is a link to {os.readlink(path)!r}; a run writes only into "
-            "a folder of its own: remove the link, or pass another name"
-        )
+        raise ValueError(f"{str(path)!r} is a link to {os.readlink(path)!r}; a run writes only "
+            "into a folder of its own: remove the link, or pass another name")
 
 # %% ../nbs/05_files.ipynb #fl17
 def run_folder(out, name: str, overwrite: bool = False) -> Path:
@@ -86,15 +79,13 @@ def run_folder(out, name: str, overwrite: bool = False) -> Path:
         try:
             d.mkdir()
             return d
-        except FileExistsError:
-            d = Path(out) / f'{name}-{i}'
+        except FileExistsError: d = Path(out) / f'{name}-{i}'
 
 # %% ../nbs/05_files.ipynb #fl19
 def _open_lock(path):
     "The lock file of `path`, opened without following a link (one is removed)"
     fn, flags = path / '.lock', os.O_WRONLY | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0)
-    if fn.is_symlink():
-        fn.unlink()
+    if fn.is_symlink(): fn.unlink()
     return os.fdopen(os.open(fn, flags, 0o644), 'w')
 
 
@@ -107,47 +98,31 @@ def RunLock(path):
         yield
         return
     with _open_lock(path) as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(
-                f"{path} is being written by another process; wait for it to finish, "
-                "or pass another name"
-            ) from None
+            raise RuntimeError(f"{path} is being written by another process; wait for it to "
+                "finish, or pass another name") from None
         for t in path.glob('*.tmp[0-9]*'):  # what a process killed while writing left
             t.unlink()
-        try:
-            yield
+        try: yield
         finally:
             (path / '.lock').unlink(missing_ok=True)
 
 # %% ../nbs/05_files.ipynb #fl20b
-RUN_FILES = (
-    'summary.json',
-    'history.csv',
-    'curves.png',
-    'first_fit_epoch.npy',
-    'checkpoint.pth',
-)
+RUN_FILES = ('summary.json', 'history.csv', 'curves.png', 'first_fit_epoch.npy', 'checkpoint.pth')
 
 # %% ../nbs/05_files.ipynb #fl20d
 def clear_run(path):
     "Remove the files a run writes from folder `path` (links, not what they point to)"
-    for f in RUN_FILES:
-        (Path(path) / f).unlink(missing_ok=True)
+    for f in RUN_FILES: (Path(path) / f).unlink(missing_ok=True)
 
 # %% ../nbs/05_files.ipynb #fl22
 def _rng_state(dl):
     "Every random generator's state as tensors and plain values (`weights_only`)"
     name, keys, *rest = np.random.get_state()
     cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
-    return dict(
-        python=random.getstate(),
-        numpy=(name, torch.from_numpy(keys.astype(np.int64)), *rest),
-        torch=torch.get_rng_state(),
-        cuda=cuda,
-        dl=dl.rng.getstate(),
-    )
+    return dict(python=random.getstate(), numpy=(name, torch.from_numpy(keys.astype(np.int64)),
+        *rest), torch=torch.get_rng_state(), cuda=cuda, dl=dl.rng.getstate())
 
 
 def _set_rng_state(d, dl):
@@ -155,19 +130,15 @@ def _set_rng_state(d, dl):
     random.setstate(d['python'])
     np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
     torch.set_rng_state(d['torch'])
-    if d['cuda'] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(d['cuda'])
+    if d['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(d['cuda'])
     dl.rng.setstate(d['dl'])
 
 
 def _py(o):
     "`o` with numpy scalars (fastai's schedulers set some) made Python numbers"
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, dict):
-        return {k: _py(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return type(o)(_py(v) for v in o)
+    if isinstance(o, np.generic): return o.item()
+    if isinstance(o, dict): return {k: _py(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return type(o)(_py(v) for v in o)
     return o
 
 # %% ../nbs/05_files.ipynb #fl23
@@ -176,9 +147,7 @@ def _differing(saved: dict, asked: dict) -> list:
     if 'results_version' in asked:  # 0.2's folders computed as results version 1
         saved = {'results_version': 1, **saved}
     skip = lambda k: k == 'version' or (k == 'labels_sha1' and asked.get(k) is None)
-    return [
-        k for k in {**saved, **asked} if not skip(k) and saved.get(k) != asked.get(k)
-    ]
+    return [k for k in {**saved, **asked} if not skip(k) and saved.get(k) != asked.get(k)]
 
 # %% ../nbs/05_files.ipynb #fl23b
 def same_run(saved, asked: dict) -> bool:
@@ -186,32 +155,35 @@ def same_run(saved, asked: dict) -> bool:
     return isinstance(saved, dict) and not _differing(saved, asked)
 
 # %% ../nbs/05_files.ipynb #fl23c
-_AGAIN = (
-    "(pass another name, or overwrite=True, redo=True in a sweep, to start it again)"
-)
+_AGAIN = ("(pass another name, or overwrite=True, redo=True in a sweep, to start it again)")
 
 
 def config_diff(saved, asked) -> str:
     "Why a run saved as `saved` is not the one `asked` for: the settings that differ"
     if not isinstance(saved, dict):
-        return (
-            "was written by randfit_fai 0.1, without its configuration: not resumed"
-            f" {_AGAIN}"
-        )
-    diffs = '; '.join(
-        f"{k} {saved.get(k)!r} there, {asked.get(k)!r} asked"
-        for k in _differing(saved, asked)
-    )
+        return (f"was written by randfit_fai 0.1, without its configuration: not resumed {_AGAIN}")
+    diffs = '; '.join(f"{k} {saved.get(k)!r} there, {asked.get(k)!r} "
+        "asked" for k in _differing(saved, asked))
     return f"holds a run with other settings, so it is not resumed: {diffs} {_AGAIN}"
 
 # %% ../nbs/05_files.ipynb #fl25
+_RECORD = ('rows', 'fit_epoch', 'fit_time', 'steps', 'first_fit_epoch')  # what continues `Memorize`
+
+
 class Checkpoint(Callback):
     "Save model, optimizer, random state and record to `fname` each epoch, sealed"
 
     order = Recorder.order + 2
 
     def __init__(self, fname, config=None):
-        self.fname, self.config, self.rng, self.start = Path(fname), config, None, 0
+        self.fname, self.config, self.rng, self.record, self.start = Path(fname), config, None, None, 0
+
+    def before_fit(self):
+        # `Memorize` (an earlier order) has begun a record: continue the saved one instead
+        if self.record is None: return
+        m = self.learn.memorize
+        for k in _RECORD: setattr(m, k, self.record[k])
+        m.start, self.record = time.perf_counter() - self.record['elapsed'], None
 
     def before_epoch(self):
         if self.rng is not None and self.epoch == self.start:
@@ -220,54 +192,41 @@ class Checkpoint(Callback):
 
     def after_epoch(self):
         m = getattr(self.learn, 'memorize', None)
-        if self.epoch >= self.start and not (m is not None and m.diverged):
-            self.save()
+        if self.epoch >= self.start and not (m is not None and m.diverged): self.save()
 
     def save(self):
         "Write the checkpoint for the epoch that just ended"
         m = getattr(self.learn, 'memorize', None)
-        d = dict(
-            epoch=self.epoch + 1,
-            model=self.learn.model.state_dict(),
-            opt=_py(self.learn.opt.state_dict()),
-            rng=_rng_state(self.dls.train),
-            memorize=_py(m.state()) if m is not None else None,
-            config=self.config,
-        )
+        rec = None if m is None else {k: getattr(m, k) for k in _RECORD}
+        if rec is not None: rec['elapsed'] = time.perf_counter() - m.start
+        d = dict(epoch=self.epoch + 1, model=self.learn.model.state_dict(), opt=_py(self.learn.opt.state_dict()),
+                 rng=_rng_state(self.dls.train), memorize=_py(rec), config=self.config)
         save_sealed(d, self.fname)
 
     def check(self):
         "The checkpoint, verified, read safely and checked to be for `config`"
-        try:
-            d = load_sealed(self.fname)
+        try: d = load_sealed(self.fname)
         except Exception as e:
-            raise RuntimeError(
-                f"{self.fname} is not a checkpoint randfit_fai can read safely"
-                f" ({type(e).__name__}: {e}): it is damaged, or was not written by"
-                " randfit_fai, and is not loaded; delete it to train this run from the"
-                " start"
-            ) from None
+            raise RuntimeError(f"{self.fname} is not a checkpoint randfit_fai can read safely "
+                f"({type(e).__name__}: {e}): it is damaged, or was not written by randfit_fai, and "
+                "is not loaded; delete it to train this run from the start") from None
         if not isinstance(d, dict) or not same_run(d.get('config'), self.config):
             saved = d.get('config') if isinstance(d, dict) else None
             raise ValueError(f"{self.fname} {config_diff(saved, self.config)}")
         if d['config'].get('version') != self.config.get('version'):
             v = d['config'].get('version')
-            warnings.warn(
-                f"{self.fname} was written by randfit_fai {v}; its run continues"
-            )
+            warnings.warn(f"{self.fname} was written by randfit_fai {v}; its run continues")
         return d
 
     def load(self, learn):
         "Restore `learn` from the checkpoint, if any; the epochs it had completed"
         self.start = 0
-        if not self.fname.exists():
-            return 0
+        if not self.fname.exists(): return 0
         d = self.check()
         learn.model.load_state_dict(d['model'])
         learn.create_opt()
         learn.opt.load_state_dict(d['opt'])
-        if d['memorize'] is not None:
-            learn.memorize.resume_state = {**d['memorize'], 'start_epoch': d['epoch']}
+        self.record = d['memorize']
         self.start, self.rng = d['epoch'], d['rng']
         return self.start
 
@@ -278,50 +237,37 @@ class SaveHistory(Callback):
     # after `Checkpoint`: the CSV never holds a row the checkpoint lacks
     order = Recorder.order + 3
 
-    def __init__(self, fname):
-        self.fname = Path(fname)
+    def __init__(self, fname): self.fname = Path(fname)
 
     def after_epoch(self):
         rows = self.learn.memorize.rows
-        if rows and rows[-1]['epoch'] == self.epoch + 1:
-            self.save()
+        if rows and rows[-1]['epoch'] == self.epoch + 1: self.save()
 
     def save(self):
         "Write the history now"
-        atomic_write(
-            self.fname, partial(self.learn.memorize.history.to_csv, index=False)
-        )
+        atomic_write(self.fname, partial(self.learn.memorize.history.to_csv, index=False))
 
 # %% ../nbs/05_files.ipynb #3da18f54
 class RunResult:
     "One run: its per-epoch `history`, its `summary` and its folder `path`"
 
-    def __init__(self, history, summary, path=None):
-        store_attr()
+    def __init__(self, history, summary, path=None): store_attr()
 
     def __repr__(self):
         s = self.summary
         pct = lambda v: '–' if v is None else f'{v:.1%}'
-        return (
-            f"RunResult({s['dataset']}, {s['arch']}, corrupt={s['corrupt']}, "
-            f"randomize={s['randomize']}: train {pct(s['final_train_acc'])}, "
-            f"test {pct(s['final_test_acc'])}, {self._fit()})"
-        )
+        return (f"RunResult({s['dataset']}, {s['arch']}, corrupt={s['corrupt']}, "
+            f"randomize={s['randomize']}: train {pct(s['final_train_acc'])}, test "
+            f"{pct(s['final_test_acc'])}, {self._fit()})")
 
     def _fit(self):
         "How the run ended: fitted at which epoch, or not fitted and why"
         s = self.summary
         if not s.get('fitted', s['fit_epoch'] is not None):
-            return (
-                f"NOT fitted after {s['epochs_run']} epochs of"
-                f" {s.get('steps_per_epoch', '?')} steps — {s.get('hint')}"
-            )
+            return (f"NOT fitted after {s['epochs_run']} epochs of {s.get('steps_per_epoch', '?')} "
+                f"steps — {s.get('hint')}")
         ceil = s.get('fit_ceiling', 1)
-        why = (
-            f" (to {ceil:.2%}: identical images carry different labels)"
-            if ceil != 1
-            else ''
-        )
+        why = (f" (to {ceil:.2%}: identical images carry different labels)" if ceil != 1 else '')
         return f"fit at epoch {s['fit_epoch']}{why}"
 
     def plot(self):
@@ -332,21 +278,14 @@ class RunResult:
         a1.plot(h.epoch, h.test_loss, label='test')
         a1.set(xlabel='epoch', ylabel='cross-entropy loss')
         a1.legend()
-        curves = (
-            ('train_acc', 'train'),
-            ('test_acc', 'test'),
-            ('train_acc_clean', 'train, kept labels'),
-            ('train_acc_corrupted', 'train, changed labels'),
-        )
+        curves = (('train_acc', 'train'), ('test_acc', 'test'), ('train_acc_clean', 'train, kept '
+            'labels'), ('train_acc_corrupted', 'train, changed labels'))
         for c, lbl in curves:
-            if h[c].notna().any():
-                a2.plot(h.epoch, h[c], label=lbl)
+            if h[c].notna().any(): a2.plot(h.epoch, h[c], label=lbl)
         a2.set(xlabel='epoch', ylabel='accuracy', ylim=(0, 1.02))
         a2.legend()
-        fig.suptitle(
-            f"{s['dataset']} · {s['arch']} · corrupt={s['corrupt']} · "
-            f"randomize={s['randomize']} · {s['device']}"
-        )
+        fig.suptitle(f"{s['dataset']} · {s['arch']} · corrupt={s['corrupt']} · "
+            f"randomize={s['randomize']} · {s['device']}")
         fig.tight_layout()
         return fig
 
@@ -356,11 +295,8 @@ def version_note(path, s: dict) -> str:
     import randfit_fai
 
     v, now = s.get('version'), randfit_fai.__version__
-    if v == now:
-        return None
-    return (
-        f"{path} was written by randfit_fai {v} (this is {now}); it is read as written"
-    )
+    if v == now: return None
+    return (f"{path} was written by randfit_fai {v} (this is {now}); it is read as written")
 
 # %% ../nbs/05_files.ipynb #fl30b
 def load_run(path) -> RunResult:
@@ -368,21 +304,14 @@ def load_run(path) -> RunResult:
     path = Path(path)
     fn = path / 'summary.json'
     redo = ": run it again with overwrite=True (redo=True in a sweep) to replace it"
-    try:
-        s = json.loads(fn.read_text())
-    except ValueError as e:
-        raise ValueError(f"{fn} is damaged ({e}){redo}") from None
+    try: s = json.loads(fn.read_text())
+    except ValueError as e: raise ValueError(f"{fn} is damaged ({e}){redo}") from None
     if not isinstance(s, dict) or s.get('sha256') != summary_sha256(s):
-        raise ValueError(
-            f"{fn} does not match its SHA-256: it is damaged, was edited, or was "
-            f"written by randfit_fai 0.1, whose folders cannot be read{redo}"
-        )
+        raise ValueError(f"{fn} does not match its SHA-256: it is damaged, was edited, or was "
+            f"written by randfit_fai 0.1, whose folders cannot be read{redo}")
     for f, h in s.get('files', {}).items():
         if not (path / f).exists() or sha256_file(path / f) != h:
-            raise ValueError(
-                f"{path / f} is damaged or missing: it does not match the SHA-256 "
-                f"in {fn}{redo}"
-            )
-    if note := version_note(path, s):
-        warnings.warn(note, stacklevel=2)
+            raise ValueError(f"{path / f} is damaged or missing: it does not match the SHA-256 in "
+                f"{fn}{redo}")
+    if note := version_note(path, s): warnings.warn(note, stacklevel=2)
     return RunResult(pd.read_csv(path / 'history.csv'), s, path)

@@ -13,17 +13,11 @@ from fastai.vision.core import *
 from fastai.vision.data import *
 from fastai.callback.all import *
 from fastprogress.fastprogress import progress_bar
+from .paper import *
 from .data import *
 from .config import RunConfig
 from .files import atomic_write, load_run, same_run, check_not_link
-from randfit_fai.training import (
-    run,
-    load_data,
-    check_bs,
-    prepare_run,
-    resumable,
-    run_record,
-)
+from .training import (run, load_data, check_bs, prepare_run, resumable, run_record)
 import dataclasses, itertools, platform, shutil, tempfile
 
 # %% ../nbs/08_sweeps.ipynb #b1b8c43f
@@ -32,33 +26,20 @@ def _ray(cluster):
     try:
         import ray
     except ImportError:
-        raise ValueError(
-            f"cluster={cluster!r} needs Ray: pip install \"randfit_fai[ray]\" (or pip"
-            " install ray)"
-        ) from None
+        raise ValueError(f"cluster={cluster!r} needs Ray: pip install \"randfit_fai[ray]\" (or pip "
+            "install ray)") from None
     if not ray.is_initialized():
-        ray.init(
-            address=None if cluster == 'local' else cluster,
-            include_dashboard=False,
+        ray.init(address=None if cluster == 'local' else cluster, include_dashboard=False,
             log_to_driver=False,
-            runtime_env=(
-                {'env_vars': {'PYTHONWARNINGS': 'ignore'}}
-                if cluster == 'local'
-                else None
-            ),
-        )
+            runtime_env=({'env_vars': {'PYTHONWARNINGS': 'ignore'}} if cluster == 'local'
+            else None))
     return ray
 
 
 def _cell(dataset, ds, cell, kwargs):
     "One cell of a sweep, run, resumed or read back: its row, with its machine"
     res = run(dataset, data=ds, resume=True, quiet=True, **cell, **kwargs)
-    return {
-        **res.summary,
-        'path': str(res.path),
-        'node': platform.node(),
-        'error': None,
-    }
+    return {**res.summary, 'path': str(res.path), 'node': platform.node(), 'error': None}
 
 
 def _cell_files(dataset, ds, cell, kwargs):
@@ -66,14 +47,9 @@ def _cell_files(dataset, ds, cell, kwargs):
     tmp = Path(tempfile.mkdtemp())
     try:
         row = _cell(dataset, ds, cell, {**kwargs, 'out': tmp})
-        return {
-            **row,
-            'files': {
-                f.name: f.read_bytes()
-                for f in Path(row['path']).iterdir()
-                if f.is_file() and not f.name.startswith('.')
-            },
-        }
+        return {**row,
+            'files': {f.name: f.read_bytes() for f in Path(row['path']).iterdir() if f.is_file()
+            and not f.name.startswith('.')}}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -86,18 +62,15 @@ def _check_cells(dataset, ds, cells, kwargs) -> list:
         cfg, dsc, plan, path = prepare_run(dataset, data=ds, **c, **settings)
         want = run_record(cfg, dsc, plan)  # the drawn labels' fingerprint aside
         if path in seen and not same_run(seen[path][1], want):
-            raise ValueError(
-                f"cells {seen[path][0]} and {c} would share the run folder {path}: "
-                "give them settings that differ in the name, or sweep them apart"
-            )
+            raise ValueError(f"cells {seen[path][0]} and {c} would share the run folder {path}: "
+                "give them settings that differ in the name, or sweep them apart")
         seen[path] = (c, want)
         check_not_link(path)
         try:
             # refuses another configuration's
             finished = resumable(path, want) is not None
         except (ValueError, RuntimeError):
-            if not cfg.overwrite:
-                raise
+            if not cfg.overwrite: raise
             finished = False  # redo=True: it runs again
         paths.append((path, finished))
     return paths
@@ -108,10 +81,7 @@ def _on_ray(ray, dataset, ds, cells, paths, kwargs, cpus, gpus, retries, storage
     shared, rows = storage == 'shared', [None] * len(cells)
     for i, (c, (p, finished)) in enumerate(zip(cells, paths)):
         if not shared and finished:  # read back on the driver
-            rows[i] = {
-                **_cell(dataset, ds, c, {**kwargs, 'overwrite': False}),
-                'node': None,
-            }
+            rows[i] = {**_cell(dataset, ds, c, {**kwargs, 'overwrite': False}), 'node': None}
     todo = [i for i, r in enumerate(rows) if r is None]
     task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=retries)
     task = task(_cell if shared else _cell_files)
@@ -122,8 +92,7 @@ def _on_ray(ray, dataset, ds, cells, paths, kwargs, cpus, gpus, retries, storage
     for _ in progress_bar(range(len(refs)), leave=False):  # one bar over finished cells
         _, pending = ray.wait(pending, num_returns=1)
     for i, r in zip(todo, refs):
-        try:
-            rows[i] = ray.get(r)
+        try: rows[i] = ray.get(r)
         except Exception as e:
             error = f"{type(e).__name__}: {str(e).strip().splitlines()[-1]}"
             rows[i] = {**cells[i], 'error': error}
@@ -131,61 +100,34 @@ def _on_ray(ray, dataset, ds, cells, paths, kwargs, cpus, gpus, retries, storage
         if not shared:  # the driver writes the run folder
             files, d = rows[i].pop('files'), paths[i][0]
             d.mkdir(parents=True, exist_ok=True)
-            for f, b in files.items():
-                atomic_write(d / f, lambda tmp, b=b: tmp.write_bytes(b))
+            for f, b in files.items(): atomic_write(d / f, lambda tmp, b=b: tmp.write_bytes(b))
             rows[i]['path'] = str(d)
     return rows
 
 
-def sweep(
-    dataset='digits',
-    corrupts=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
-    randomize=(None,),
-    archs=(None,),
-    seeds=(0,),
-    out='randfit_runs/sweep',
-    product: bool = False,
-    subset: int = None,
-    test_subset: int = None,
-    data: ImageSet = None,
-    cluster: str = None,
-    storage: str = 'shared',
-    cpus_per_run: float = 1,
-    retries: int = 3,
-    redo: bool = False,
-    **kwargs,
-) -> pd.DataFrame:
+def sweep(dataset='digits', corrupts=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), randomize=(None,),
+    archs=(None,), seeds=(0,), out='randfit_runs/sweep', product: bool = False, subset: int = None,
+    test_subset: int = None, data: ImageSet = None, cluster: str = None, storage: str = 'shared',
+    cpus_per_run: float = 1, retries: int = 3, redo: bool = False, **kwargs) -> pd.DataFrame:
     "Run the grid resumably, a run folder per cell (on Ray with `cluster=`): a row each"
     check_choice(storage, ('shared', 'driver'), 'storage')
     randomize = [r for r in L(randomize)] or [None]
-    pairs = (
-        [(c, r) for c in corrupts for r in randomize]
-        if product
-        else (
-            [(c, None) for c in corrupts]
-            + [(0.0, r) for r in randomize if r is not None]
-        )
-    )
+    pairs = ([(c, r) for c in corrupts for r in randomize] if product else ([(c,
+        None) for c in corrupts] + [(0.0, r) for r in randomize if r is not None]))
     grid = itertools.product(L(archs) or [None], pairs, L(seeds))
     cells = [dict(corrupt=c, randomize=r, arch=a, seed=s) for a, (c, r), s in grid]
-    kwargs = dict(
-        out=out, subset=subset, test_subset=test_subset, overwrite=redo, **kwargs
-    )
+    kwargs = dict(out=out, subset=subset, test_subset=test_subset, overwrite=redo, **kwargs)
     settings = {k: v for k, v in kwargs.items() if k != 'cbs'}
     base = RunConfig(dataset=dataset if data is None else None, **settings)  # checked
-    for c in cells:
-        dataclasses.replace(base, **c)
+    for c in cells: dataclasses.replace(base, **c)
     ray = None if cluster is None else _ray(cluster)  # a clear error without Ray
     ds = load_data(dataclasses.replace(base, subset=None, test_subset=None), data)
     check_bs(base.bs, len(load_data(base, ds).x_train))
     paths = _check_cells(dataset, ds, cells, kwargs)
     if ray is None:
-        return pd.DataFrame(
-            [_cell(dataset, ds, c, kwargs) for c in progress_bar(cells, leave=False)]
-        )
-    use_gpu = (
-        ray.cluster_resources().get('GPU', 0) >= 1 and kwargs.get('device') != 'cpu'
-    )
+        return pd.DataFrame([_cell(dataset, ds, c, kwargs) for c in progress_bar(cells,
+            leave=False)])
+    use_gpu = (ray.cluster_resources().get('GPU', 0) >= 1 and kwargs.get('device') != 'cpu')
     args = (cpus_per_run, int(use_gpu), retries, storage)
     return pd.DataFrame(_on_ray(ray, dataset, ds, cells, paths, kwargs, *args))
 
@@ -205,58 +147,39 @@ def _label(df, arch=None):
     return f"{s['dataset']} · {arch or ', '.join(df.arch.unique())} · {s['device']}"
 
 
-def _true_labels(df):
-    return df[df.randomize.isna()]
+def _true_labels(df): return df[df.randomize.isna()]
 
 
 def fig1a(df, arch=None, ax=None):
     "Training loss against steps, for the true data and each randomization of `arch`"
     arch = arch or df.arch.iloc[0]
     d = df[df.arch == arch]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
+    if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
     for lbl, c, r, ls in _FIG1A:
         sel = d[(d.corrupt == c) & ((d.randomize == r) if r else d.randomize.isna())]
         if len(sel):
             h = load_run(sel.path.iloc[0]).history
             ax.plot(h.step, h.train_loss, ls, label=lbl)
-    ax.set(
-        xlabel='training steps', ylabel='training loss', title=f'(a) {_label(d, arch)}'
-    )
+    ax.set(xlabel='training steps', ylabel='training loss', title=f'(a) {_label(d, arch)}')
     ax.legend()
     return ax
 
 # %% ../nbs/08_sweeps.ipynb #a0c8db76
-def _fitted(df):
-    return df.fitted.astype(bool) if 'fitted' in df else df.fit_epoch.notna()
+def _fitted(df): return df.fitted.astype(bool) if 'fitted' in df else df.fit_epoch.notna()
 
 
 def _vs_corruption(df, ax, f, ylabel, title, **kw):
     "One line per arch of `f` by corruption level; × on top: a run that did not fit"
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
+    if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
     for arch, d in _true_labels(df).groupby('arch'):
         ok = _fitted(d).groupby(d.corrupt).all()
         y = f(d[d.corrupt.map(ok)].groupby('corrupt'))
-        (line,) = (
-            ax.plot([], [], 'o-', label=arch)
-            if y is None
-            else ax.plot(y.index, y, 'o-', label=arch)
-        )
+        (line,) = (ax.plot([], [], 'o-', label=arch) if y is None else ax.plot(y.index, y, 'o-',
+            label=arch))
         if not ok.all():
-            ax.plot(
-                ok.index[~ok],
-                [1] * (~ok).sum(),
-                'x',
-                color=line.get_color(),
-                ms=10,
-                clip_on=False,
-                transform=ax.get_xaxis_transform(),
-                label=f'{arch}: did not fit',
-            )
-    ax.set(
-        xlabel='label corruption', ylabel=ylabel, title=f'{title} {_label(df)}', **kw
-    )
+            ax.plot(ok.index[~ok], [1] * (~ok).sum(), 'x', color=line.get_color(), ms=10,
+                clip_on=False, transform=ax.get_xaxis_transform(), label=f'{arch}: did not fit')
+    ax.set(xlabel='label corruption', ylabel=ylabel, title=f'{title} {_label(df)}', **kw)
     ax.legend()
     return ax
 
@@ -274,9 +197,8 @@ def fig1b(df, ax=None):
 # %% ../nbs/08_sweeps.ipynb #eb7a4254
 def fig1c(df, ax=None):
     "Test error against label corruption, per arch"
-    return _vs_corruption(
-        df, ax, lambda g: 1 - g.final_test_acc.mean(), 'test error', '(c)', ylim=(0, 1)
-    )
+    return _vs_corruption(df, ax, lambda g: 1 - g.final_test_acc.mean(), 'test error', '(c)',
+        ylim=(0, 1))
 
 # %% ../nbs/08_sweeps.ipynb #859f4cef
 def figure_1(df, fname=None, arch=None):
@@ -286,64 +208,35 @@ def figure_1(df, fname=None, arch=None):
     fig1b(df, axs[1])
     fig1c(df, axs[2])
     fig.tight_layout()
-    if fname is not None:
-        fig.savefig(fname, dpi=90)
+    if fname is not None: fig.savefig(fname, dpi=90)
     return fig
 
 # %% ../nbs/08_sweeps.ipynb #f838596b
-PAPER_TABLE1 = pd.DataFrame(
-    [
-        ('inception', 1_649_402, True, True, 0.0, 100.0, 89.05),
-        ('inception', 1_649_402, True, False, 0.0, 100.0, 89.31),
-        ('inception', 1_649_402, False, True, 0.0, 100.0, 86.03),
-        ('inception', 1_649_402, False, False, 0.0, 100.0, 85.75),
-        ('inception', 1_649_402, False, False, 1.0, 100.0, 9.78),
-        ('inception-nobn', 1_649_402, False, True, 0.0, 100.0, 83.00),
-        ('inception-nobn', 1_649_402, False, False, 0.0, 100.0, 82.00),
-        ('inception-nobn', 1_649_402, False, False, 1.0, 100.0, 10.12),
-        ('alexnet', 1_387_786, True, True, 0.0, 99.90, 81.22),
-        ('alexnet', 1_387_786, True, False, 0.0, 99.82, 79.66),
-        ('alexnet', 1_387_786, False, True, 0.0, 100.0, 77.36),
-        ('alexnet', 1_387_786, False, False, 0.0, 100.0, 76.07),
-        ('alexnet', 1_387_786, False, False, 1.0, 99.82, 9.86),
-        ('mlp-3x512', 1_735_178, False, True, 0.0, 100.0, 53.35),
-        ('mlp-3x512', 1_735_178, False, False, 0.0, 100.0, 52.39),
-        ('mlp-3x512', 1_735_178, False, False, 1.0, 100.0, 10.48),
-        ('mlp-1x512', 1_209_866, False, True, 0.0, 99.80, 50.39),
-        ('mlp-1x512', 1_209_866, False, False, 0.0, 100.0, 50.51),
-        ('mlp-1x512', 1_209_866, False, False, 1.0, 99.34, 10.61),
-    ],
-    columns=[
-        'arch',
-        'params',
-        'random_crop',
-        'weight_decay',
-        'corrupt',
-        'paper_train_acc',
-        'paper_test_acc',
-    ],
-)
+PAPER_TABLE1 = pd.DataFrame([('inception', 1_649_402, True, True, 0.0, 100.0, 89.05),
+    ('inception', 1_649_402, True, False, 0.0, 100.0, 89.31), ('inception', 1_649_402, False, True,
+    0.0, 100.0, 86.03), ('inception', 1_649_402, False, False, 0.0, 100.0, 85.75),
+    ('inception', 1_649_402, False, False, 1.0, 100.0, 9.78), ('inception-nobn', 1_649_402, False,
+    True, 0.0, 100.0, 83.00), ('inception-nobn', 1_649_402, False, False, 0.0, 100.0, 82.00),
+    ('inception-nobn', 1_649_402, False, False, 1.0, 100.0, 10.12),
+    ('alexnet', 1_387_786, True, True, 0.0, 99.90, 81.22), ('alexnet', 1_387_786, True, False, 0.0,
+    99.82, 79.66), ('alexnet', 1_387_786, False, True, 0.0, 100.0, 77.36),
+    ('alexnet', 1_387_786, False, False, 0.0, 100.0, 76.07), ('alexnet', 1_387_786, False, False,
+    1.0, 99.82, 9.86), ('mlp-3x512', 1_735_178, False, True, 0.0, 100.0, 53.35),
+    ('mlp-3x512', 1_735_178, False, False, 0.0, 100.0, 52.39),
+    ('mlp-3x512', 1_735_178, False, False, 1.0, 100.0, 10.48),
+    ('mlp-1x512', 1_209_866, False, True, 0.0, 99.80, 50.39), ('mlp-1x512', 1_209_866, False, False,
+    0.0, 100.0, 50.51), ('mlp-1x512', 1_209_866, False, False, 1.0, 99.34, 10.61)],
+    columns=['arch', 'params', 'random_crop', 'weight_decay', 'corrupt', 'paper_train_acc',
+    'paper_test_acc'])
 
 # %% ../nbs/08_sweeps.ipynb #756e17a2
 def table1(df):
     "A sweep's runs as the paper's Table 1, with the paper's numbers on CIFAR-10"
-    t = pd.DataFrame(
-        dict(
-            arch=df.arch,
-            params=df.n_params,
-            random_crop=df.augment.astype(bool),
-            weight_decay=df.wd > 0,
-            corrupt=df.corrupt,
-            train_acc=(100 * df.final_train_acc).round(2),
-            test_acc=(100 * df.final_test_acc).round(2),
-            fitted=_fitted(df),
-        )
-    )
+    t = pd.DataFrame(dict(arch=df.arch, params=df.n_params, random_crop=df.augment.astype(bool),
+        weight_decay=df.wd > 0, corrupt=df.corrupt, train_acc=(100 * df.final_train_acc).round(2),
+        test_acc=(100 * df.final_test_acc).round(2), fitted=_fitted(df)))
     t = t[t.corrupt.isin([0.0, 1.0]) & df.randomize.isna()]
     if (df.dataset == 'cifar10').all():
-        t = t.merge(
-            PAPER_TABLE1.drop(columns='params'),
-            on=['arch', 'random_crop', 'weight_decay', 'corrupt'],
-            how='left',
-        )
+        t = t.merge(PAPER_TABLE1.drop(columns='params'), on=['arch', 'random_crop', 'weight_decay',
+            'corrupt'], how='left')
     return t.reset_index(drop=True)

@@ -23,12 +23,7 @@ def mnist_arrays(npz=None):
         from randfit_fai.data import get_dataset
 
         ds = get_dataset('mnist')
-        xtr, ytr, xte, yte = (
-            ds.x_train.numpy(),
-            ds.y_train,
-            ds.x_test.numpy(),
-            ds.y_test,
-        )
+        xtr, ytr, xte, yte = (ds.x_train.numpy(), ds.y_train, ds.x_test.numpy(), ds.y_test)
     f = lambda x: x.reshape(len(x), -1).astype(np.float64) / 255
     return f(xtr), np.asarray(ytr), f(xte), np.asarray(yte)
 
@@ -38,18 +33,13 @@ class TwoLayerReLU(nn.Module):
 
     def __init__(self, a, b, w):
         super().__init__()
-        self.a, self.b, self.w = (
-            nn.Parameter(torch.as_tensor(t, dtype=torch.float64)) for t in (a, b, w)
-        )
+        self.a, self.b, self.w = (nn.Parameter(torch.as_tensor(t, dtype=torch.float64)) for t in (a,
+            b, w))
 
     def forward(self, x, chunk: int = 2048):
         x = torch.as_tensor(x, dtype=torch.float64)
-        return torch.cat(
-            [
-                torch.relu((xc @ self.a)[:, None] - self.b) @ self.w
-                for xc in x.split(chunk)
-            ]
-        )
+        return torch.cat([torch.relu((xc @ self.a)[:,
+            None] - self.b) @ self.w for xc in x.split(chunk)])
 
 # %% ../nbs/10_theory.ipynb #13e441ba
 def _finite(**arrays):
@@ -58,10 +48,8 @@ def _finite(**arrays):
     for k, v in arrays.items():
         a = np.asarray(v, dtype=np.float64)
         if not np.isfinite(a).all():
-            raise ValueError(
-                f"{k} holds {np.size(a) - np.isfinite(a).sum()} NaN or infinite values;"
-                " they must all be finite"
-            )
+            raise ValueError(f"{k} holds {np.size(a) - np.isfinite(a).sum()} NaN or infinite "
+                "values; they must all be finite")
         out.append(a)
     return out
 
@@ -69,12 +57,9 @@ def _finite(**arrays):
 def _samples(X, Y=None, min_n: int = 1, what: str = 'X'):
     "Refuse `X` unless 2-D with at least `min_n` rows, and labels `Y` unless as many"
     if np.ndim(X) != 2:
-        raise ValueError(
-            f"{what} must be 2-D (samples × features), got shape {tuple(np.shape(X))}: "
-            "one sample is X[None], one feature X[:, None]"
-        )
-    if len(X) < min_n:
-        raise ValueError(f"{what} has {len(X)} samples; it needs at least {min_n}")
+        raise ValueError(f"{what} must be 2-D (samples × features), got shape "
+            f"{tuple(np.shape(X))}: one sample is X[None], one feature X[:, None]")
+    if len(X) < min_n: raise ValueError(f"{what} has {len(X)} samples; it needs at least {min_n}")
     if Y is not None and len(Y) != len(X):
         raise ValueError(f"{what} has {len(X)} rows but the labels have {len(Y)}")
 
@@ -86,10 +71,8 @@ def _check_duplicates(X, Y):
     bad = np.flatnonzero((Y != Y[rep]).any(1))
     if len(bad):
         pairs = ', '.join(f'{rep[i]} and {i}' for i in bad[:5])
-        raise ValueError(
-            f"inputs {pairs}{' (and more)' if len(bad) > 5 else ''} are identical but"
-            " have different labels: no function fits them"
-        )
+        raise ValueError(f"inputs {pairs}{' (and more)' if len(bad) > 5 else ''} are identical but "
+            "have different labels: no function fits them")
     return np.sort(first)
 
 
@@ -102,42 +85,30 @@ def _cond1(A, iters: int = 5):
         y = solve(A, x, False)
         z = solve(A.T, torch.sign(y), True)
         j = int(z.abs().argmax())
-        if z.abs().max() <= (z * x).sum():
-            break
+        if z.abs().max() <= (z * x).sum(): break
         x = torch.zeros_like(x)
         x[j] = 1
     return float(A.abs().sum(0).max() * y.abs().sum())
 
 
-def fit_two_layer_relu(
-    X, y, n_directions: int = 64, theta: float = 1e-3, seed: int = 0
-):
+def fit_two_layer_relu(X, y, n_directions: int = 64, theta: float = 1e-3, seed: int = 0):
     "Theorem 1: a two-layer ReLU network fitting labels `y` on the rows of `X` exactly"
     X, Y = _finite(X=X, y=y)
     Y = Y[:, None] if Y.ndim == 1 else Y
     _samples(X, Y, 2)
-    if (
-        isinstance(n_directions, bool)
-        or not isinstance(n_directions, int)
-        or n_directions < 1
-    ):
+    if (isinstance(n_directions, bool) or not isinstance(n_directions, int) or n_directions < 1):
         raise ValueError(f"n_directions must be an integer >= 1, got {n_directions!r}")
-    if not 0 < theta < 1:
-        raise ValueError(f"theta must be in (0, 1), got {theta}")
+    if not 0 < theta < 1: raise ValueError(f"theta must be in (0, 1), got {theta}")
     keep = _check_duplicates(X, Y)
     Xu, Yu = X[keep], Y[keep]
     if len(Xu) < 2:
-        raise ValueError(
-            "X holds one distinct row: a constant fits it, no network needed"
-        )
+        raise ValueError("X holds one distinct row: a constant fits it, no network needed")
     D = np.random.default_rng(seed).standard_normal((X.shape[1], n_directions))
     Zs = np.sort(Xu @ D, 0)
     rel_gap = np.diff(Zs, axis=0).min(0) / (Zs[-1] - Zs[0])
     k = int(rel_gap.argmax())
     if rel_gap[k] <= 0:
-        raise ValueError(
-            "no direction tried separates all the distinct inputs; raise n_directions"
-        )
+        raise ValueError("no direction tried separates all the distinct inputs; raise n_directions")
     # projections span an interval of length 1
     a = D[:, k] / (Zs[-1, k] - Zs[0, k])
     z = Xu @ a
@@ -148,18 +119,10 @@ def fit_two_layer_relu(
     A = torch.relu(torch.tensor(zs)[:, None] - torch.tensor(b)[None])
     w = torch.linalg.solve_triangular(A, torch.tensor(Yu[o]), upper=False)
     net = TwoLayerReLU(a, b, w)
-    with torch.no_grad():
-        res = float((net(X) - torch.tensor(Y)).abs().max())
+    with torch.no_grad(): res = float((net(X) - torch.tensor(Y)).abs().max())
     n, d, K = len(zs), X.shape[1], Y.shape[1]
-    return net, dict(
-        n_params=d + n + n * K,
-        n_hidden=n,
-        max_residual=res,
-        cond_A=_cond1(A),
-        max_abs_w=float(w.abs().max()),
-        min_gap_rel=float(rel_gap[k]),
-        n_duplicates=len(X) - n,
-    )
+    return net, dict(n_params=d + n + n * K, n_hidden=n, max_residual=res, cond_A=_cond1(A),
+        max_abs_w=float(w.abs().max()), min_gap_rel=float(rel_gap[k]), n_duplicates=len(X) - n)
 
 # %% ../nbs/10_theory.ipynb #9de7ea34
 def min_norm_solution(X, y):
@@ -169,9 +132,7 @@ def min_norm_solution(X, y):
     return np.linalg.lstsq(X, y, rcond=None)[0]
 
 # %% ../nbs/10_theory.ipynb #f44ae8c3
-def sgd_least_squares(
-    X, y, lr: float = None, epochs: int = 500, bs: int = None, seed: int = 0
-):
+def sgd_least_squares(X, y, lr: float = None, epochs: int = 500, bs: int = None, seed: int = 0):
     "SGD from w = 0 on the square loss ½‖Xw − y‖²/n; returns w"
     X, y = _finite(X=X, y=y)
     _samples(X, y)
@@ -191,11 +152,7 @@ def _sqdist(A, B):
 
 def kernel_matrix(A, B, gamma: float, chunk: int = 4096, out=None):
     "Gaussian kernel exp(−γ‖a − b‖²) between the rows of `A` and `B`, in chunks"
-    K = (
-        torch.empty(len(A), len(B), dtype=A.dtype, device=A.device)
-        if out is None
-        else out
-    )
+    K = (torch.empty(len(A), len(B), dtype=A.dtype, device=A.device) if out is None else out)
     for i in range(0, len(A), chunk):
         K[i : i + chunk] = torch.exp(-gamma * _sqdist(A[i : i + chunk], B))
     return K
@@ -205,16 +162,13 @@ def kernel_fit(X, Y, gamma: float = 0.02, device='cpu', chunk: int = 4096):
     "α with K α = Y exactly (Gaussian kernel, float64); refused first if K won't fit"
     X, Y, gamma = _finite(X=X, Y=Y, gamma=gamma)
     _samples(X, Y)
-    if gamma <= 0:
-        raise ValueError(f"gamma must be positive, got {float(gamma)}")
+    if gamma <= 0: raise ValueError(f"gamma must be positive, got {float(gamma)}")
     device = torch.device(device)
     n = len(X)
     need, free = 2 * 8 * n * n, free_memory(device)
     if free is not None and need > free:
-        raise MemoryError(
-            f"kernel_fit on n={n} needs {need / 2**30:.1f} GiB for K and its Cholesky"
-            f" factor; {device} has {free / 2**30:.1f} GiB available"
-        )
+        raise MemoryError(f"kernel_fit on n={n} needs {need / 2**30:.1f} GiB for K and its "
+            f"Cholesky factor; {device} has {free / 2**30:.1f} GiB available")
     X = torch.as_tensor(X, dtype=torch.float64, device=device)
     Y = torch.as_tensor(Y, dtype=torch.float64, device=device)
     gamma = float(gamma)
@@ -222,10 +176,8 @@ def kernel_fit(X, Y, gamma: float = 0.02, device='cpu', chunk: int = 4096):
     L, info = torch.linalg.cholesky_ex(K)
     del K
     if info:
-        raise ValueError(
-            "the kernel matrix is not positive definite (Cholesky failed at row"
-            f" {int(info)}); duplicate inputs?"
-        )
+        raise ValueError("the kernel matrix is not positive definite (Cholesky failed at row "
+            f"{int(info)}); duplicate inputs?")
     return torch.cholesky_solve(Y, L)
 
 # %% ../nbs/10_theory.ipynb #1e9efbb0
@@ -234,15 +186,5 @@ def kernel_predict(X_train, alpha, X, gamma: float = 0.02, chunk: int = 4096):
     _samples(X_train, what='X_train')
     _samples(X)
     Xt = torch.as_tensor(X_train, dtype=torch.float64, device=alpha.device)
-    return torch.cat(
-        [
-            kernel_matrix(
-                torch.as_tensor(x, dtype=torch.float64, device=alpha.device),
-                Xt,
-                gamma,
-                chunk,
-            )
-            @ alpha
-            for x in torch.as_tensor(X).split(chunk)
-        ]
-    )
+    return torch.cat([kernel_matrix(torch.as_tensor(x, dtype=torch.float64, device=alpha.device),
+        Xt, gamma, chunk) @ alpha for x in torch.as_tensor(X).split(chunk)])

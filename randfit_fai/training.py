@@ -14,7 +14,7 @@ from fastai.vision.core import *
 from fastai.vision.data import *
 from fastai.callback.all import *
 from .data import *
-from .models import *
+from .paper import *
 from .recipes import *
 from .config import *
 from .callbacks import *
@@ -25,23 +25,16 @@ import randfit_fai, contextlib, io, json
 # %% ../nbs/07_training.ipynb #tr01
 def load_data(cfg: RunConfig, data: ImageSet = None) -> ImageSet:
     "The images `cfg` trains on: `data`, else its dataset; subsampled as it says"
-    ds = (
-        get_dataset(cfg.dataset, size=cfg.size, strict=cfg.strict)
-        if data is None
-        else data
-    )
-    if cfg.subset is None and cfg.test_subset is None:
-        return ds
+    ds = (get_dataset(cfg.dataset, size=cfg.size, strict=cfg.strict) if data is None else data)
+    if cfg.subset is None and cfg.test_subset is None: return ds
     return subsample(ds, cfg.subset, cfg.seed, cfg.test_subset)
 
 # %% ../nbs/07_training.ipynb #tr03
 def check_bs(bs: int, n: int):
     "Refuse a batch size `bs` over the `n` training images (an epoch with no step)"
     if bs is not None and bs > n:
-        raise ValueError(
-            f"bs={bs} is larger than the {n:,} training images, so an epoch would have"
-            f" no training step; pass bs <= {n}, or leave bs unset to adapt it"
-        )
+        raise ValueError(f"bs={bs} is larger than the {n:,} training images, so an epoch would "
+            f"have no training step; pass bs <= {n}, or leave bs unset to adapt it")
 
 # %% ../nbs/07_training.ipynb #tr06
 def plan_run(cfg: RunConfig, ds: ImageSet) -> dict:
@@ -51,9 +44,7 @@ def plan_run(cfg: RunConfig, ds: ImageSet) -> dict:
     r = recipe_for(shape, n, cfg.arch, device, cfg.recipe, cfg.bs)
     # what the recipe gives, for the hint of a run at a far larger lr
     recipe_lr = r['lr']
-    r.update(
-        {k: v for k, v in dict(epochs=cfg.epochs, lr=cfg.lr).items() if v is not None}
-    )
+    r.update({k: v for k, v in dict(epochs=cfg.epochs, lr=cfg.lr).items() if v is not None})
     check_bs(r['bs'], n)
     crop = min(28, *shape[1:]) if cfg.recipe == 'paper' else None
     in_shape = (shape[0], crop, crop) if crop else shape
@@ -61,15 +52,8 @@ def plan_run(cfg: RunConfig, ds: ImageSet) -> dict:
     if threads is None and device.type == 'cpu':
         threads = cpu_threads(step_mflops(r['arch'], ds.n_classes, in_shape, r['bs']))
     graph = use_graph(device, cfg.graph)
-    return dict(
-        **r,
-        recipe_lr=recipe_lr,
-        crop=crop,
-        in_shape=in_shape,
-        device=device,
-        threads=threads,
-        graph=graph,
-    )
+    return dict(**r, recipe_lr=recipe_lr, crop=crop, in_shape=in_shape, device=device,
+        threads=threads, graph=graph)
 
 # %% ../nbs/07_training.ipynb #tr09
 LONG_RUN_S = 600  # a run projected to take longer says so after its first steps
@@ -79,46 +63,26 @@ def _slow_hint(arch: str, n: int) -> str:
     "What to try instead of a run projected to take hours"
     tries = ['a GPU'] + ['a subset (e.g. subset=2000, --subset 2000)'] * (n > 4000)
     if family(arch) != 'mlp':
-        tries.append(
-            f"a smaller network than {arch} (e.g. arch='mlp-1x512', --arch mlp-1x512)"
-        )
+        tries.append(f"a smaller network than {arch} (e.g. arch='mlp-1x512', --arch mlp-1x512)")
     return 'for minutes instead: ' + ', or '.join(tries)
 
 
-def make_learner(
-    cfg: RunConfig, plan: dict, rd: RandData, path: Path, config: dict, cbs=None
-) -> Learner:
+def make_learner(cfg: RunConfig, plan: dict, rd: RandData, path: Path, config: dict,
+    cbs=None) -> Learner:
     "The `Learner` of a run in folder `path`, built as `plan` says"
     set_seed(cfg.seed)
     device, bs = plan['device'], plan['bs']
     model = create_model(plan['arch'], len(rd.classes), plan['in_shape'])
-    dls = rd.dataloaders(
-        bs=bs,
-        val_bs=max(2 * bs, 1024),
-        device=device,
-        augment=cfg.augment,
-        channels_last=device.type == 'cuda',
-        crop=plan['crop'],
-    )
+    dls = tensor_dataloaders(rd, bs=bs, val_bs=max(2 * bs, 1024), device=device, augment=cfg.augment,
+                             channels_last=device.type == 'cuda', crop=plan['crop'])
     extra = [Projection(LONG_RUN_S, _slow_hint(plan['arch'], rd.n_train))]
     extra += [GraphStep()] * plan['graph']
-    learn = LeanLearner(
-        dls,
-        model.to(device),
-        loss_func=nn.CrossEntropyLoss(),
-        opt_func=sgd,
-        wd=cfg.wd,
-        path=path,
-        model_dir='.',
-        cbs=[DeviceLosses(), *extra, *L(cbs)],
-    )
+    learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd,
+        wd=cfg.wd, path=path, model_dir='.', cbs=[DeviceLosses(), *extra, *L(cbs)])
     learn.precision = set_precision(learn, device)
-    learn.track_memorization(
-        rd, stop_at_fit=cfg.stop_at_fit, patience=cfg.patience, first_fit=cfg.first_fit
-    )
-    learn.add_cbs(
-        [Checkpoint(path / 'checkpoint.pth', config), SaveHistory(path / 'history.csv')]
-    )
+    learn.track_memorization(rd, stop_at_fit=cfg.stop_at_fit, patience=cfg.patience,
+        first_fit=cfg.first_fit)
+    learn.add_cbs([PhaseTimes(), Checkpoint(path / 'checkpoint.pth', config), SaveHistory(path / 'history.csv')])
     return learn
 
 # %% ../nbs/07_training.ipynb #tr12
@@ -130,123 +94,71 @@ def fit_run(learn: Learner, cfg: RunConfig, plan: dict, start: int = 0):
         if cfg.recipe == 'paper':
             decay = ParamScheduler({'lr': paper_lr(lr, epochs)})
             learn.fit(epochs, lr, wd=cfg.wd, cbs=decay, start_epoch=start)
-        else:
-            learn.fit_one_cycle(epochs, lr, wd=cfg.wd, start_epoch=start)
+        else: learn.fit_one_cycle(epochs, lr, wd=cfg.wd, start_epoch=start)
 
 # %% ../nbs/07_training.ipynb #tr13
 def _lr_hint(s: dict) -> str:
     "A hint about the lr, for a training loss far above a uniform guess's, or at chance"
     guess, lr, base = math.log(s['n_classes']), s['lr'], s.get('recipe_lr') or math.inf
     if s['final_train_loss'] > 3 * guess:
-        return (
-            f"the training loss ended at {s['final_train_loss']:.3g}, far above the "
-            f"{guess:.2f} of a uniform guess: lr={lr:g} is too high; try a lower one"
-        )
+        return (f"the training loss ended at {s['final_train_loss']:.3g}, far above the "
+            f"{guess:.2f} of a uniform guess: lr={lr:g} is too high; try a lower one")
     at_chance = s['final_train_acc'] <= 1.5 / s['n_classes']
     if at_chance and s['epochs_run'] >= s['epochs'] / 2 and lr > 2 * base:
-        return (
-            f"training stayed at chance with lr={lr:g}, above the recipe's {base:g}: "
-            "try a lower lr"
-        )
+        return (f"training stayed at chance with lr={lr:g}, above the recipe's {base:g}: try a "
+            "lower lr")
 
 
 def run_hint(s: dict) -> str:
     "One line on why a run ended below 100 % train accuracy, and what to try"
-    if s['epochs_run'] == 0:
-        return "training stopped before its first epoch ended"
+    if s['epochs_run'] == 0: return "training stopped before its first epoch ended"
     if not math.isfinite(s['final_train_loss']):
         return f"the training loss diverged: try a lower lr than {s['lr']:g}"
-    if hint := _lr_hint(s):
-        return hint
+    if hint := _lr_hint(s): return hint
     if s['steps_per_epoch'] < MIN_STEPS:
-        return (
-            f"only {s['steps_per_epoch']} training steps per epoch: try a smaller bs "
-            f"than {s['bs']}"
-        )
+        return (f"only {s['steps_per_epoch']} training steps per epoch: try a smaller bs than "
+            f"{s['bs']}")
     if s['epochs_run'] < s['epochs']:
-        return (
-            f"training stopped at epoch {s['epochs_run']} of {s['epochs']}: resume=True"
-            " continues it"
-        )
-    return (
-        f"the {s['epochs']}-epoch schedule ended first: try more epochs "
-        f"(e.g. epochs={2 * s['epochs']}) or a bigger arch"
-    )
+        return (f"training stopped at epoch {s['epochs_run']} of {s['epochs']}: resume=True "
+            "continues it")
+    return (f"the {s['epochs']}-epoch schedule ended first: try more epochs (e.g. "
+        f"epochs={2 * s['epochs']}) or a bigger arch")
 
 # %% ../nbs/07_training.ipynb #tr15
 def _summary(learn, cfg, plan, rd, config, start):
     "What `summary.json` holds of a run"
     m, h = learn.memorize, learn.memorize.history
-    last = (
-        h.iloc[-1]
-        if len(h)
-        else dict(epoch=0, train_acc=None, train_loss=None, test_acc=None)
-    )
-    final = {
-        f'final_{k}': None if last[k] is None else float(last[k])
-        for k in ('train_acc', 'train_loss', 'test_acc')
-    }
+    last = (h.iloc[-1] if len(h) else dict(epoch=0, train_acc=None, train_loss=None, test_acc=None))
+    final = {f'final_{k}': None if last[k] is None else float(last[k]) for k in ('train_acc',
+        'train_loss', 'test_acc')}
     dev = plan['device']
-    s = dict(
-        dataset=rd.ds.name,
-        corrupt=cfg.corrupt,
-        noise=cfg.noise,
-        randomize=cfg.randomize,
-        seed=cfg.seed,
-        recipe=cfg.recipe or 'default',
-        **{k: plan[k] for k in ('arch', 'epochs', 'bs', 'lr')},
-        wd=cfg.wd,
-        augment=cfg.augment,
-        fitted=m.fit_epoch is not None,
-        diverged=m.diverged,
-        fit_epoch=m.fit_epoch,
-        fit_time_s=m.fit_time,
-        epochs_run=int(last['epoch']),
-        steps_per_epoch=len(learn.dls.train),
-        **final,
-        corrupt_frac_realized=m.corrupt_frac,
-        n_train=rd.n_train,
-        fit_ceiling=rd.fittable / rd.n_train,
-        n_test=rd.n_test,
-        subset=cfg.subset,
-        test_subset=cfg.test_subset,
-        subset_sha1=config['subset_sha1'],
-        n_classes=len(rd.classes),
-        n_skipped=rd.ds.n_skipped,
-        n_params=count_params(learn.model),
+    s = dict(dataset=rd.ds.name, corrupt=cfg.corrupt, noise=cfg.noise, randomize=cfg.randomize,
+        seed=cfg.seed, recipe=cfg.recipe or 'default', **{k: plan[k] for k in ('arch', 'epochs',
+        'bs', 'lr')}, wd=cfg.wd, augment=cfg.augment, fitted=m.fit_epoch is not None,
+        diverged=m.diverged, fit_epoch=m.fit_epoch, fit_time_s=m.fit_time,
+        epochs_run=int(last['epoch']), steps_per_epoch=len(learn.dls.train), **final,
+        corrupt_frac_realized=m.corrupt_frac, n_train=rd.n_train,
+        fit_ceiling=rd.fittable / rd.n_train, n_test=rd.n_test, subset=cfg.subset,
+        test_subset=cfg.test_subset, subset_sha1=config['subset_sha1'], n_classes=len(rd.classes),
+        n_skipped=rd.ds.n_skipped, n_params=count_params(learn.model),
         device=str(torch.cuda.get_device_name(dev) if dev.type == 'cuda' else dev),
-        precision=learn.precision,
-        graph=plan['graph'],
-        threads=torch.get_num_threads(),
-        projected_s=getattr(learn, 'projected_s', None),
-        labels_sha1=config['labels_sha1'],
-        resumed_at_epoch=start or None,
-        torch=torch.__version__,
-        version=randfit_fai.__version__,
-        recipe_lr=plan['recipe_lr'],
-        config=config,
-    )
+        precision=learn.precision, graph=plan['graph'], threads=torch.get_num_threads(),
+        projected_s=getattr(learn, 'projected_s', None), labels_sha1=config['labels_sha1'],
+        resumed_at_epoch=start or None, torch=torch.__version__, version=randfit_fai.__version__,
+        recipe_lr=plan['recipe_lr'], config=config)
     s['hint'] = None if s['fitted'] else run_hint(s)
     return s
 
 
-def record_run(
-    learn: Learner,
-    cfg: RunConfig,
-    plan: dict,
-    rd: RandData,
-    config: dict,
-    start: int = 0,
-) -> RunResult:
+def record_run(learn: Learner, cfg: RunConfig, plan: dict, rd: RandData, config: dict,
+    start: int = 0) -> RunResult:
     "Write the run's summary, first-fit epochs and curves; return its `RunResult`"
     path, m = learn.path, learn.memorize
     s = _summary(learn, cfg, plan, rd, config, start)
     if cfg.first_fit:
         buf = io.BytesIO()
         np.save(buf, m.first_fit_epoch.numpy().astype(np.int16))
-        atomic_write(
-            path / 'first_fit_epoch.npy', lambda tmp: tmp.write_bytes(buf.getvalue())
-        )
+        atomic_write(path / 'first_fit_epoch.npy', lambda tmp: tmp.write_bytes(buf.getvalue()))
     written = ('history.csv', 'first_fit_epoch.npy')
     s['files'] = {f: sha256_file(path / f) for f in written if (path / f).exists()}
     s['sha256'] = summary_sha256(json.loads(json.dumps(s)))
@@ -254,18 +166,14 @@ def record_run(
     # the plot first: a run that cannot write it has no summary to believe
     if len(m.history):
         fig = res.plot()
-        try:
-            atomic_write(
-                path / 'curves.png', partial(fig.savefig, dpi=90, format='png')
-            )
+        try: atomic_write(path / 'curves.png', partial(fig.savefig, dpi=90, format='png'))
         finally:
             plt.close(fig)
     # last: a folder with a summary holds the whole run
     summary = json.dumps(s, indent=2)
     atomic_write(path / 'summary.json', lambda tmp: tmp.write_text(summary))
     # a diverged run keeps its last good one
-    if not m.diverged:
-        (path / 'checkpoint.pth').unlink(missing_ok=True)
+    if not m.diverged: (path / 'checkpoint.pth').unlink(missing_ok=True)
     # they hold the Learner: without them its (GPU) memory goes with run()
     learn.remove_cbs(list(learn.cbs))
     return res
@@ -276,33 +184,24 @@ def resumable(path: Path, config: dict) -> RunResult:
     if (path / 'summary.json').exists():
         done = load_run(path)
         if not same_run(done.summary.get('config'), config):
-            raise ValueError(
-                f"{path} {config_diff(done.summary.get('config'), config)}"
-            )
+            raise ValueError(f"{path} {config_diff(done.summary.get('config'), config)}")
         return done
-    if (path / 'checkpoint.pth').exists():
-        Checkpoint(path / 'checkpoint.pth', config).check()
+    if (path / 'checkpoint.pth').exists(): Checkpoint(path / 'checkpoint.pth', config).check()
 
 # %% ../nbs/07_training.ipynb #tr20
 # bytes in a file or folder name, on Linux, macOS and Windows file systems
 NAME_MAX = 255
 
 # %% ../nbs/07_training.ipynb #tr20b
-def prepare_run(
-    dataset='digits', corrupt: float = 0.0, data: ImageSet = None, **kwargs
-):
+def prepare_run(dataset='digits', corrupt: float = 0.0, data: ImageSet = None, **kwargs):
     "A run's configuration, data, plan and folder, each checked before any work"
-    cfg = RunConfig(
-        dataset=dataset if data is None else None, corrupt=corrupt, **kwargs
-    )
+    cfg = RunConfig(dataset=dataset if data is None else None, corrupt=corrupt, **kwargs)
     ds = load_data(cfg, data)
     plan = plan_run(cfg, ds)
     name = cfg.name or cfg.run_name(ds.name, plan['arch'])
     if len(name.encode()) > NAME_MAX:
-        raise ValueError(
-            f"the run folder name {name[:40]!r}… takes {len(name.encode())} bytes, more"
-            f" than a file system allows ({NAME_MAX}): pass a shorter name="
-        )
+        raise ValueError(f"the run folder name {name[:40]!r}… takes {len(name.encode())} bytes, "
+            f"more than a file system allows ({NAME_MAX}): pass a shorter name=")
     return cfg, ds, plan, Path(cfg.out) / name
 
 # %% ../nbs/07_training.ipynb #tr22
@@ -315,28 +214,22 @@ def run_record(cfg: RunConfig, ds: ImageSet, plan: dict, rd: RandData = None) ->
 
 # %% ../nbs/07_training.ipynb #3fcd26ed
 @with_settings
-def run(
-    dataset='digits', corrupt: float = 0.0, data: ImageSet = None, cbs=None, **kwargs
-) -> RunResult:
+def run(dataset='digits', corrupt: float = 0.0, data: ImageSet = None, cbs=None,
+    **kwargs) -> RunResult:
     "Train on `dataset`, labels corrupted and pixels randomized; record memorization"
     cfg, ds, plan, path = prepare_run(dataset, corrupt, data, **kwargs)
-    rd = RandData(
-        ds, corrupt=cfg.corrupt, noise=cfg.noise, randomize=cfg.randomize, seed=cfg.seed
-    )
+    rd = RandData(ds, corrupt=cfg.corrupt, noise=cfg.noise, randomize=cfg.randomize, seed=cfg.seed)
     config = run_record(cfg, ds, plan, rd)
     fresh = not cfg.resume
     if cfg.resume:
         try:
-            if (done := resumable(path, config)) is not None:
-                return done
+            if (done := resumable(path, config)) is not None: return done
         except (ValueError, RuntimeError):  # another run's files, or damaged ones
-            if not cfg.overwrite:
-                raise
+            if not cfg.overwrite: raise
             fresh = True  # resume=True with overwrite=True: start it again
     path = run_folder(cfg.out, path.name, cfg.overwrite or cfg.resume)
     with RunLock(path), num_threads(plan['threads'] or torch.get_num_threads()):
-        if fresh and cfg.overwrite:
-            clear_run(path)
+        if fresh and cfg.overwrite: clear_run(path)
         learn = make_learner(cfg, plan, rd, path, config, cbs)
         start = 0 if fresh else learn.checkpoint.load(learn)
         fit_run(learn, cfg, plan, start)

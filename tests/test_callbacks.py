@@ -3,8 +3,8 @@ import numpy as np, pytest, torch
 from pathlib import Path
 from fastai.vision.all import Learner, SGD, CrossEntropyLossFlat, partial
 from randfit_fai.data import RandData, digits, synthetic
-from randfit_fai.models import create_model
-from randfit_fai.callbacks import Memorize, check_served
+from randfit_fai.paper import create_model
+from randfit_fai.paper import Memorize, check_served
 from randfit_fai.training import run
 import randfit_fai.training as training
 

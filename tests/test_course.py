@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 from randfit_fai.course import *
 from randfit_fai.data import RandData, digits
-from randfit_fai.callbacks import served_labels
+from randfit_fai.paper import served_labels
 
 COURSE = Path(__file__).resolve().parent.parent / 'nbs' / 'course'
 LESSONS = sorted(p for p in COURSE.glob('0*.ipynb'))

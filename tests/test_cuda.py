@@ -4,9 +4,9 @@ import pytest, torch
 from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat
 from fastai.callback.fp16 import MixedPrecision
 from randfit_fai.data import RandData, synthetic
-from randfit_fai.models import create_model
+from randfit_fai.paper import create_model
 from randfit_fai.engine import DeviceLosses
-from randfit_fai.callbacks import Memorize
+from randfit_fai.paper import Memorize
 from randfit_fai.training import run
 from randfit_fai.engine import set_precision
 

@@ -54,7 +54,7 @@ def test_augmentation_training_split_only():
     assert torch.equal(served_images(plain.valid, rd), served_images(aug.valid, rd))
     torch.manual_seed(0)
     assert not torch.allclose(served_images(aug.train, rd), rd.x_train.float(), atol=1e-3)
-    from randfit_fai.callbacks import Memorize
+    from randfit_fai.paper import Memorize
     m = Memorize(rd); m.learn = type('L', (), {'dls': aug})()
     m.before_fit()
     assert torch.allclose(served_images(m.eval_dl, rd), rd.x_train.float(), atol=1e-3), 'memorization is measured on unaugmented images'
@@ -161,7 +161,7 @@ def test_real_cifar10_corruption(cifar10_subset, p):
     assert ds.n_classes == 10 and len(ds.x_train) == 1000
     a, b = RandData(ds, corrupt=p, seed=7), RandData(load_folder(cifar10_subset), corrupt=p, seed=7)
     dl = a.dataloaders(bs=100, device='cpu')
-    from randfit_fai.callbacks import served_labels
+    from randfit_fai.paper import served_labels
     y1, y2, y3 = served_labels(dl.train), served_labels(dl.train), served_labels(b.dataloaders(bs=100, device='cpu').train)
     assert (y1 == y2).all() and (y1 == y3).all()
     q, n = 0.9 * p, len(y1)

@@ -1,6 +1,6 @@
 "Networks: the paper's families and their regularizer switches"
 from torch import nn
-from randfit_fai.models import create_model
+from randfit_fai.paper import create_model
 
 
 def test_regularizer_switches():
