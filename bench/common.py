@@ -4,10 +4,9 @@ import contextlib, json, os, platform, statistics, subprocess, sys, tempfile, ti
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from fastai.vision.all import Learner, Callback, CrossEntropyLossFlat, nn
-from randfit_fai.paper import create_model
-from randfit_fai.paper import Memorize
-from randfit_fai.engine import DeviceLosses, GraphStep, LeanLearner, capture_graph, sgd_update, set_precision, use_graph
-from randfit_fai.recipes import sgd
+from randfit_fai.paper import create_model, Memorize, sgd
+from randfit_fai.engine import (DeviceLosses, GraphStep, LeanLearner, capture_graph, sgd_update, set_precision, use_graph,
+                                tensor_dataloaders)
 from randfit_fai.training import run
 
 REF_EPOCHS = 154  # epochs the reference recipe needs to fit CIFAR-10 random labels
@@ -122,7 +121,7 @@ def fastai_epochs(rd, arch, bs, lr, epochs, dev, lean=True, memorize=False, grap
     by default on CUDA), else as fastai does by default (`Learner`, `CrossEntropyLossFlat`, `Recorder` copying each loss
     to the host); `memorize` adds `Memorize` and times whole epochs (its measurements and the test pass included)"""
     if graph is None: graph = lean and use_graph(dev)  # as run() decides
-    dls = rd.dataloaders(bs=bs, device=dev, channels_last=dev.type == 'cuda')
+    dls = tensor_dataloaders(rd, bs=bs, device=dev, channels_last=dev.type == 'cuda')
     torch.manual_seed(0)
     model = create_model(arch, len(rd.classes), tuple(rd.x_train.shape[1:]))
     learn = (LeanLearner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=0., cbs=[TrainTimer(), DeviceLosses()]) if lean else

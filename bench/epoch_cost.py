@@ -15,7 +15,8 @@ alternating rounds, so drifts of the machine hit both alike.
 import argparse, statistics, time
 import torch
 import randfit_fai
-from randfit_fai.data import RandData, get_dataset, subsample, synthetic
+from randfit_fai.paper import RandData
+from randfit_fai.data import get_dataset, subsample, synthetic
 from randfit_fai.recipes import recipe_for
 from common import attempt, fastai_epochs, graph_epochs, machine, raw_epochs, save_json
 

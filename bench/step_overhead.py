@@ -15,16 +15,16 @@ import torch, torch.nn as nn, torch.nn.functional as F
 
 warnings.filterwarnings('ignore')
 from fastai.vision.all import Learner, CrossEntropyLossFlat
-from randfit_fai.data import RandData, synthetic
-from randfit_fai.engine import LeanLearner, DeviceLosses
-from randfit_fai.recipes import sgd
+from randfit_fai.paper import RandData, sgd
+from randfit_fai.data import synthetic
+from randfit_fai.engine import LeanLearner, DeviceLosses, tensor_dataloaders
 
 STEPS, BS = 200, 64
 
 
 def fastai_step(rd, cls, loss_func, cbs):
     "Seconds per training step (3 epochs after a warm-up epoch; the tiny validation set is included)"
-    learn = cls(rd.dataloaders(bs=BS, device='cpu'), nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), loss_func=loss_func, opt_func=sgd, cbs=cbs)
+    learn = cls(tensor_dataloaders(rd, bs=BS, device='cpu'), nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), loss_func=loss_func, opt_func=sgd, cbs=cbs)
     with learn.no_bar(), learn.no_logging():
         learn.fit_one_cycle(1, 0.1)
         t = time.perf_counter(); learn.fit_one_cycle(3, 0.1)

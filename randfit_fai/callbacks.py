@@ -26,7 +26,8 @@ class PhaseTimes(Callback):
     def before_train(self): self.t0 = time.perf_counter()
     def after_train(self): self.train_s = time.perf_counter() - self.t0
     def before_validate(self): self.t0 = time.perf_counter()
-    def after_validate(self): self.test_s, self.t0 = time.perf_counter() - self.t0, time.perf_counter()
+    def after_validate(self):
+        self.test_s, self.t0 = time.perf_counter() - self.t0, time.perf_counter()
 
     def after_epoch(self):
         if self.train_s is None: return

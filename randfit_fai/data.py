@@ -330,7 +330,8 @@ def show_randomizations(ds: ImageSet, n: int = 6, seed: int = 0, **kwargs):
         ('Gaussian', 0.0, 'gaussian')]
     fig, axs = plt.subplots(len(exps), n, figsize=(1.4 * n, 1.6 * len(exps)))
     for row, (title, p, how) in zip(axs, exps):
-        dl = tensor_dataloaders(RandData(ds, corrupt=p, randomize=how, seed=seed), bs=n, device='cpu').train
+        rd = RandData(ds, corrupt=p, randomize=how, seed=seed)
+        dl = tensor_dataloaders(rd, bs=n, device='cpu').train
         dl.rng = random.Random(seed)  # the same shuffled images in every row
         dl.show_batch(max_n=n, ctxs=row, show=True, **kwargs)
         row[0].set_ylabel(title)

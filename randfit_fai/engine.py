@@ -48,8 +48,9 @@ class TensorDL(TfmdDL):
             channels_last=self.channels_last), kwargs))
 
 # %% ../nbs/06_engine.ipynb #rf54a1c7
-def tensor_dataloaders(rd: RandData, bs: int = 128, device=None, channels_last: bool = False, **kwargs):
-    "`rd.dataloaders(…)` served by `TensorDL`: batches cut from tensors on `device`, no work per item"
+def tensor_dataloaders(rd: RandData, bs: int = 128, device=None, channels_last: bool = False,
+                       **kwargs):
+    "`rd.dataloaders(…)` served by `TensorDL`: batches cut from tensors on `device`"
     tensors = lambda x, y: dict(xs=x, ys=torch.as_tensor(y), channels_last=channels_last)
     dl_kwargs = [tensors(rd.x_train, rd.y), tensors(rd.x_test, rd.y_test)]
     return rd.dataloaders(bs, device=device, dl_type=TensorDL, dl_kwargs=dl_kwargs, **kwargs)
@@ -197,7 +198,8 @@ class GraphStep(Callback):
 # %% ../nbs/06_engine.ipynb #en91
 def native_bf16(device) -> bool:
     "Whether `device` computes bf16 natively: CUDA 8.0+ (a T4 only emulates it)"
-    return torch.device(device).type == 'cuda' and torch.cuda.is_bf16_supported(including_emulation=False)
+    cuda = torch.device(device).type == 'cuda'
+    return cuda and torch.cuda.is_bf16_supported(including_emulation=False)
 
 # %% ../nbs/06_engine.ipynb #en93
 def use_graph(device, graph: bool = None) -> bool:

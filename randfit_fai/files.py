@@ -176,7 +176,8 @@ class Checkpoint(Callback):
     order = Recorder.order + 2
 
     def __init__(self, fname, config=None):
-        self.fname, self.config, self.rng, self.record, self.start = Path(fname), config, None, None, 0
+        self.fname, self.config, self.start = Path(fname), config, 0
+        self.rng = self.record = None  # what `load` read, for the first epoch that runs
 
     def before_fit(self):
         # `Memorize` (an earlier order) has begun a record: continue the saved one instead
@@ -199,8 +200,9 @@ class Checkpoint(Callback):
         m = getattr(self.learn, 'memorize', None)
         rec = None if m is None else {k: getattr(m, k) for k in _RECORD}
         if rec is not None: rec['elapsed'] = time.perf_counter() - m.start
-        d = dict(epoch=self.epoch + 1, model=self.learn.model.state_dict(), opt=_py(self.learn.opt.state_dict()),
-                 rng=_rng_state(self.dls.train), memorize=_py(rec), config=self.config)
+        d = dict(epoch=self.epoch + 1, model=self.learn.model.state_dict(),
+                 rng=_rng_state(self.dls.train),
+                 opt=_py(self.learn.opt.state_dict()), memorize=_py(rec), config=self.config)
         save_sealed(d, self.fname)
 
     def check(self):

@@ -73,8 +73,8 @@ def make_learner(cfg: RunConfig, plan: dict, rd: RandData, path: Path, config: d
     set_seed(cfg.seed)
     device, bs = plan['device'], plan['bs']
     model = create_model(plan['arch'], len(rd.classes), plan['in_shape'])
-    dls = tensor_dataloaders(rd, bs=bs, val_bs=max(2 * bs, 1024), device=device, augment=cfg.augment,
-                             channels_last=device.type == 'cuda', crop=plan['crop'])
+    dls = tensor_dataloaders(rd, bs=bs, val_bs=max(2 * bs, 1024), device=device, crop=plan['crop'],
+                             augment=cfg.augment, channels_last=device.type == 'cuda')
     extra = [Projection(LONG_RUN_S, _slow_hint(plan['arch'], rd.n_train))]
     extra += [GraphStep()] * plan['graph']
     learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd,
@@ -82,7 +82,8 @@ def make_learner(cfg: RunConfig, plan: dict, rd: RandData, path: Path, config: d
     learn.precision = set_precision(learn, device)
     learn.track_memorization(rd, stop_at_fit=cfg.stop_at_fit, patience=cfg.patience,
         first_fit=cfg.first_fit)
-    learn.add_cbs([PhaseTimes(), Checkpoint(path / 'checkpoint.pth', config), SaveHistory(path / 'history.csv')])
+    files = [Checkpoint(path / 'checkpoint.pth', config), SaveHistory(path / 'history.csv')]
+    learn.add_cbs([PhaseTimes(), *files])
     return learn
 
 # %% ../nbs/07_training.ipynb #tr12

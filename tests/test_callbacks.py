@@ -2,7 +2,8 @@
 import numpy as np, pytest, torch
 from pathlib import Path
 from fastai.vision.all import Learner, SGD, CrossEntropyLossFlat, partial
-from randfit_fai.data import RandData, digits, synthetic
+from randfit_fai.paper import RandData
+from randfit_fai.data import digits, synthetic
 from randfit_fai.paper import create_model
 from randfit_fai.paper import Memorize, check_served
 from randfit_fai.training import run

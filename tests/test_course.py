@@ -3,7 +3,8 @@ import json, math, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 from randfit_fai.course import *
-from randfit_fai.data import RandData, digits
+from randfit_fai.paper import RandData
+from randfit_fai.data import digits
 from randfit_fai.paper import served_labels
 
 COURSE = Path(__file__).resolve().parent.parent / 'nbs' / 'course'

@@ -3,9 +3,10 @@ from functools import partial
 import pytest, torch
 from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat
 from fastai.callback.fp16 import MixedPrecision
-from randfit_fai.data import RandData, synthetic
+from randfit_fai.paper import RandData
+from randfit_fai.data import synthetic
 from randfit_fai.paper import create_model
-from randfit_fai.engine import DeviceLosses
+from randfit_fai.engine import DeviceLosses, tensor_dataloaders
 from randfit_fai.paper import Memorize
 from randfit_fai.training import run
 from randfit_fai.engine import set_precision
@@ -14,7 +15,7 @@ from randfit_fai.engine import set_precision
 @pytest.mark.cuda
 def test_wrn_mixed_precision_one_epoch():
     rd = RandData(synthetic(n_train=1024, n_test=256), corrupt=1.0)
-    dls = rd.dataloaders(bs=256, device='cuda', channels_last=True)
+    dls = tensor_dataloaders(rd, bs=256, device='cuda', channels_last=True)
     seen = {}
     class Probe(Callback):
         order = MixedPrecision.order + 1

@@ -4,7 +4,9 @@ from pathlib import Path
 import shutil
 from PIL import Image
 from conftest import image_folder
+from randfit_fai.paper import *
 from randfit_fai.data import *
+from randfit_fai.engine import tensor_dataloaders
 from randfit_fai.config import RunConfig
 from randfit_fai.training import run
 
@@ -42,8 +44,7 @@ def test_pixel_randomizations_real_cifar10(cifar10_subset): check_pixels(load_fo
 @pytest.mark.parametrize('how', [None, 'shuffled_pixels', 'random_pixels', 'gaussian'])
 def test_served_images_are_the_randomized_ones(how):
     rd = RandData(synthetic(n_train=96, n_test=32, shape=(3, 8, 8)), corrupt=0.5, randomize=how, seed=3)
-    for fast in (True, False):
-        dls = rd.dataloaders(bs=32, fast=fast, device='cpu')
+    for dls in (tensor_dataloaders(rd, bs=32, device='cpu'), rd.dataloaders(bs=32, device='cpu')):
         assert torch.allclose(served_images(dls.train, rd), rd.x_train.float(), atol=1e-3)
         assert torch.allclose(served_images(dls.valid, rd), rd.x_test.float(), atol=1e-3)
 

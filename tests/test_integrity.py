@@ -2,7 +2,8 @@
 import json, random, subprocess, warnings
 import numpy as np, pandas as pd, pytest, torch
 from hypothesis import given, settings, strategies as st, HealthCheck
-from randfit_fai.data import corrupt_labels, randomize_pixels, load_folder, synthetic, cache_file, image_files
+from randfit_fai.paper import corrupt_labels, randomize_pixels
+from randfit_fai.data import load_folder, synthetic, cache_file, image_files
 from randfit_fai.files import load_run
 from randfit_fai.training import run
 from conftest import start_run, kill_when, has_rows, image_folder

@@ -64,7 +64,7 @@ def test_page(page, server, browser):
     assert not other, f'{page}: images from other sites, which this test cannot check: {other}'
     links = js("return [...document.querySelectorAll('a[href]')].map(a => a.href)")
     internal = {urldefrag(u)[0] for u in links if u.startswith(server)}
-    if page.startswith('course/') or page[:-5] in API_PAGES:  # code within 88 columns fits: no sideways scrolling
+    if page.startswith('course/') or page[:-5] in API_PAGES:  # code within 100 columns (lessons 88) fits: no sideways scrolling
         wide = js("return [...document.querySelectorAll('div.sourceCode pre')].filter(p => !p.closest('.cell-output'))"
                   ".filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 80))")
         assert not wide, f'{page}: code that scrolls sideways: {wide}'

@@ -3,7 +3,8 @@ import json, subprocess, time
 import randfit_fai
 import numpy as np, pytest, torch
 from fastai.vision.all import Callback, CancelFitException
-from randfit_fai.data import digits, get_dataset, ImageSet
+from randfit_fai.paper import ImageSet
+from randfit_fai.data import digits, get_dataset
 from randfit_fai.paper import create_model, count_params
 from randfit_fai.training import run
 from conftest import as_written_by
