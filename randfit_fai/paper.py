@@ -10,7 +10,7 @@ __all__ = ['NOISES', 'RANDOMIZATIONS', 'check_corrupt', 'check_choice', 'corrupt
            'Memorize', 'StopWhenFitted', 'StopWhenDiverged', 'count_params', 'mlp', 'WideBlock', 'wrn', 'Cat',
            'inception', 'alexnet', 'create_model', 'sgd', 'paper_lr', 'fit']
 
-# %% ../nbs/00_paper.ipynb #ppd2b0a3
+# %% ../nbs/00_paper.ipynb #pp0cd255
 from fastai.basics import *
 from fastai.vision.core import *
 from fastai.vision.data import *
@@ -19,22 +19,22 @@ import contextlib, numbers
 from collections import Counter
 from dataclasses import dataclass
 
-# %% ../nbs/00_paper.ipynb #pp8c07f2
+# %% ../nbs/00_paper.ipynb #pp3fbc31
 def check_corrupt(p):
     "Raise unless `p` is a real number in [0, 1]"
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
         raise ValueError(f"corrupt must be a number in [0, 1], got {p!r}")
 
-# %% ../nbs/00_paper.ipynb #ppc3fdc6
+# %% ../nbs/00_paper.ipynb #pp506111
 def check_choice(v, choices, what: str):
     "Raise unless `v` is one of `choices`"
     if v not in choices:
         raise ValueError(f"unknown {what} {v!r}; choose one of {', '.join(map(repr, choices))}")
 
-# %% ../nbs/00_paper.ipynb #pp30a392
+# %% ../nbs/00_paper.ipynb #ppe4e59e
 NOISES = ('zhang', 'flip', 'pair')
 
-# %% ../nbs/00_paper.ipynb #pp45699d
+# %% ../nbs/00_paper.ipynb #pp2ad3ed
 def corrupt_labels(y, n_classes: int, p: float, seed: int = 0, noise: str = 'zhang'):
     "Labels `y`, each replaced with probability `p` as `noise` says, drawn once from `seed` (§2)"
     check_corrupt(p)
@@ -48,10 +48,10 @@ def corrupt_labels(y, n_classes: int, p: float, seed: int = 0, noise: str = 'zha
     else: new = (y + 1) % n_classes
     return np.where(sel, new, y)
 
-# %% ../nbs/00_paper.ipynb #pp224ea6
+# %% ../nbs/00_paper.ipynb #pp51e256
 RANDOMIZATIONS = (None, 'shuffled_pixels', 'random_pixels', 'gaussian')
 
-# %% ../nbs/00_paper.ipynb #pp326137
+# %% ../nbs/00_paper.ipynb #pp152e6f
 def _permute_each(x, g, chunk=4096):
     "Each image of `x` (N, C, H, W) with its own random permutation of pixel positions"
     out = torch.empty_like(x)
@@ -74,7 +74,7 @@ def channel_stats(x):
     mean = (n * v).sum(1) / N
     return mean, ((n * (v - mean[:, None]) ** 2).sum(1) / (N - 1)).sqrt()
 
-# %% ../nbs/00_paper.ipynb #pp8e5cbb
+# %% ../nbs/00_paper.ipynb #pp93dc2e
 def randomize_pixels(x_train, x_test, how=None, seed: int = 0):
     "`(x_train, x_test, perm)` randomized as `how` says, drawn once from `seed` (§2)"
     check_choice(how, RANDOMIZATIONS, 'randomize')
@@ -89,7 +89,7 @@ def randomize_pixels(x_train, x_test, how=None, seed: int = 0):
         None] + mean[:, None, None]).float()
     return noise(x_train), noise(x_test), None
 
-# %% ../nbs/00_paper.ipynb #pp2c9267
+# %% ../nbs/00_paper.ipynb #pp7c46a7
 def fit_ceiling(x, y):
     "How many images `x` any function of the pixels can give their labels `y`"
     rows = np.ascontiguousarray(np.asarray(x).reshape(len(x), -1))
@@ -98,7 +98,7 @@ def fit_ceiling(x, y):
         best[k] = max(best.get(k, 0), c)
     return sum(best.values())
 
-# %% ../nbs/00_paper.ipynb #ppf05a34
+# %% ../nbs/00_paper.ipynb #ppddc515
 @dataclass
 class ImageSet:
     "Train and test images `(N, C, H, W)` as tensors, integer labels, and class names"
@@ -115,7 +115,7 @@ class ImageSet:
     @property
     def n_classes(self): return len(self.classes)
 
-# %% ../nbs/00_paper.ipynb #ppe105c9
+# %% ../nbs/00_paper.ipynb #pp20805a
 class PadCropFlip(Transform):
     "Random crop of the `pad`-padded batch, and random flip (our addition), training split only"
     split_idx, order = 0, 100
@@ -137,7 +137,7 @@ class PadCropFlip(Transform):
             out = out.contiguous(memory_format=torch.channels_last)
         return TensorImage(out)
 
-# %% ../nbs/00_paper.ipynb #pp34bbd8
+# %% ../nbs/00_paper.ipynb #pp06219d
 class CropWhiten(Transform):
     "Centre crop to `size`×`size`, then whitening per image: (x − mean) / max(std, 1/√N)"
     order = 99
@@ -152,7 +152,7 @@ class CropWhiten(Transform):
         m, s = f.mean(1), f.std(1, unbiased=False).clamp_min(1 / math.sqrt(f.shape[1]))
         return TensorImage((x - m[:, None, None, None]) / s[:, None, None, None])
 
-# %% ../nbs/00_paper.ipynb #ppa282b0
+# %% ../nbs/00_paper.ipynb #pp1be161
 class RandData:
     "An `ImageSet` with labels and pixels randomized once, from `seed`, for fastai (§2)"
     def __init__(self, ds: ImageSet, corrupt: float = 0.0, noise: str = 'zhang',
@@ -199,12 +199,12 @@ class RandData:
         return db.dataloaders(range(self.n_train + self.n_test), bs=bs, val_bs=val_bs,
             device=device, num_workers=0, **kwargs)
 
-# %% ../nbs/00_paper.ipynb #ppd73c2b
+# %% ../nbs/00_paper.ipynb #ppa85d83
 def served_labels(dl):
     "The labels `dl` serves, in item order (no shuffling or dropping)"
     return torch.cat([to_device(y, 'cpu') for *_, y in dl.new(shuffle=False, drop_last=False)])
 
-# %% ../nbs/00_paper.ipynb #pp27c298
+# %% ../nbs/00_paper.ipynb #ppb4ba48
 def check_served(dl, data: RandData):
     "Fraction of served labels not the clean ones; raises unless `data` drew them"
     y = served_labels(dl).numpy()
@@ -219,7 +219,7 @@ def check_served(dl, data: RandData):
             "drawn for this run")
     return float((y != data.y_clean).mean())
 
-# %% ../nbs/00_paper.ipynb #pp48c276
+# %% ../nbs/00_paper.ipynb #pp6850e7
 def _plain(b): return tuple(o.as_subclass(Tensor) if isinstance(o, Tensor) else o for o in b)
 
 
@@ -295,7 +295,7 @@ class Memorize(Callback):
     @property
     def history(self): return pd.DataFrame(self.rows)
 
-# %% ../nbs/00_paper.ipynb #pp5d5fbe
+# %% ../nbs/00_paper.ipynb #ppc1a8be
 class StopWhenFitted(Callback):
     "End training `patience` epochs after `Memorize` finds the training set fitted"
     order = Recorder.order + 4
@@ -306,7 +306,7 @@ class StopWhenFitted(Callback):
         fit = self.learn.memorize.fit_epoch
         if fit is not None and self.epoch + 1 >= fit + self.patience: raise CancelFitException()
 
-# %% ../nbs/00_paper.ipynb #pp5768e6
+# %% ../nbs/00_paper.ipynb #pp1064b9
 class StopWhenDiverged(Callback):
     "End training, with one line, at the first non-finite training loss"
     order = Recorder.order + 4
@@ -319,7 +319,7 @@ class StopWhenDiverged(Callback):
             flush=True)
         raise CancelFitException()
 
-# %% ../nbs/00_paper.ipynb #pp43ee2a
+# %% ../nbs/00_paper.ipynb #pp479c15
 @patch
 def track_memorization(self: Learner, data: RandData, stop_at_fit: bool = True, patience: int = 0,
     first_fit: bool = False):
@@ -327,14 +327,14 @@ def track_memorization(self: Learner, data: RandData, stop_at_fit: bool = True, 
     stops = [StopWhenDiverged()] + ([StopWhenFitted(patience)] if stop_at_fit else [])
     return self.add_cbs([Memorize(data, first_fit=first_fit), *stops])
 
-# %% ../nbs/00_paper.ipynb #ppac1a93
+# %% ../nbs/00_paper.ipynb #ppd14a23
 def count_params(model: nn.Module, bn: bool = False):
     "Trainable parameters of `model`; BatchNorm's affine ones only with `bn`"
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     skip = set() if bn else {id(p) for m in norms for p in m.parameters()}
     return sum(p.numel() for p in model.parameters() if p.requires_grad and id(p) not in skip)
 
-# %% ../nbs/00_paper.ipynb #pp778e82
+# %% ../nbs/00_paper.ipynb #pp12880f
 def mlp(n_in: int, n_classes: int, width: int = 512, depth: int = 1):
     "Flatten, then `depth` hidden layers of `width` units with ReLU"
     layers = [nn.Flatten()]
@@ -342,7 +342,7 @@ def mlp(n_in: int, n_classes: int, width: int = 512, depth: int = 1):
         nn.ReLU(inplace=True)]
     return nn.Sequential(*layers, nn.Linear(width if depth else n_in, n_classes))
 
-# %% ../nbs/00_paper.ipynb #pp384b1c
+# %% ../nbs/00_paper.ipynb #pp422292
 def _bn(c, bn): return nn.BatchNorm2d(c) if bn else nn.Identity()
 
 
@@ -360,7 +360,7 @@ class WideBlock(Module):
         y = self.conv2(self.drop(F.relu(self.bn2(self.conv1(o)))))
         return y + (x if self.short is None else self.short(o))
 
-# %% ../nbs/00_paper.ipynb #pp911f17
+# %% ../nbs/00_paper.ipynb #ppa7ea78
 def wrn(depth: int = 16, k: int = 4, n_classes: int = 10, n_in: int = 3, drop: float = 0.0,
     bn: bool = True):
     "Wide ResNet WRN-`depth`-`k`"
@@ -376,7 +376,7 @@ def wrn(depth: int = 16, k: int = 4, n_classes: int = 10, n_in: int = 3, drop: f
     return nn.Sequential(*layers, _bn(w[3], bn), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1),
         nn.Flatten(), nn.Linear(w[3], n_classes))
 
-# %% ../nbs/00_paper.ipynb #pp8e8331
+# %% ../nbs/00_paper.ipynb #pp7eff7e
 def _conv(ni, nf, ks, stride=1, bn=True):
     "Conv (with bias) → BatchNorm → ReLU, 'same' padding"
     return nn.Sequential(nn.Conv2d(ni, nf, ks, stride, ks // 2), _bn(nf, bn), nn.ReLU(inplace=True))
@@ -387,7 +387,7 @@ class Cat(Module):
     def __init__(self, *branches): self.branches = nn.ModuleList(branches)
     def forward(self, x): return torch.cat([b(x) for b in self.branches], 1)
 
-# %% ../nbs/00_paper.ipynb #pp00284c
+# %% ../nbs/00_paper.ipynb #ppbce479
 def inception(n_classes: int = 10, n_in: int = 3, bn: bool = True):
     "The paper's small Inception for CIFAR-10 (appendix)"
     inc = lambda ni, a, b: Cat(_conv(ni, a, 1, bn=bn), _conv(ni, b, 3, bn=bn))
@@ -397,7 +397,7 @@ def inception(n_classes: int = 10, n_in: int = 3, bn: bool = True):
         inc(240, 176, 160), inc(336, 176, 160), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         nn.Linear(336, n_classes))
 
-# %% ../nbs/00_paper.ipynb #pp37cfb4
+# %% ../nbs/00_paper.ipynb #pp83ffa8
 def alexnet(n_classes: int = 10, image_shape=(3, 28, 28)):
     "The paper's small AlexNet: 2 × [conv 5×5, max-pool 3×3/2, LRN], FC 384, FC 192 (appendix)"
     c, h, w = image_shape
@@ -408,7 +408,7 @@ def alexnet(n_classes: int = 10, image_shape=(3, 28, 28)):
         nn.Linear(64 * pool(pool(h)) * pool(pool(w)), 384), nn.ReLU(inplace=True),
         nn.Linear(384, 192), nn.ReLU(inplace=True), nn.Linear(192, n_classes))
 
-# %% ../nbs/00_paper.ipynb #ppdb5490
+# %% ../nbs/00_paper.ipynb #pp7e50b1
 def create_model(arch: str, n_classes: int, image_shape=(3, 32, 32)):
     "The `nn.Module` named `arch` for `n_classes` classes and inputs of `image_shape`"
     c, arch = image_shape[0], str(arch)
@@ -423,17 +423,17 @@ def create_model(arch: str, n_classes: int, image_shape=(3, 32, 32)):
     raise ValueError(f"unknown arch {arch!r}; use wrn-D-K[-dropP][-nobn] (K >= 1, P < 1), mlp-NxW "
         "(W >= 1), inception, inception-nobn or alexnet")
 
-# %% ../nbs/00_paper.ipynb #ppf7853d
+# %% ../nbs/00_paper.ipynb #pp212e3d
 def sgd(params, **kwargs):
     "PyTorch's SGD with momentum 0.9 as a fastai optimizer (`lr`, `mom` scheduled)"
     return OptimWrapper(params, torch.optim.SGD, **{'momentum': 0.9, **kwargs})
 
-# %% ../nbs/00_paper.ipynb #ppaec09b
+# %% ../nbs/00_paper.ipynb #ppd6a558
 def paper_lr(lr: float, n_epoch: int, decay: float = 0.95):
     "The paper's schedule as a fastai scheduler: `lr` × `decay`^epoch (appendix)"
     return lambda pos: lr * decay ** min(int(pos * n_epoch), n_epoch - 1)
 
-# %% ../nbs/00_paper.ipynb #pp197bce
+# %% ../nbs/00_paper.ipynb #ppd54b67
 def fit(ds: ImageSet, corrupt: float = 0.0, randomize: str = None, arch: str = 'mlp-1x512',
     epochs: int = 100, lr: float = 0.01, bs: int = 128, wd: float = 0.0, noise: str = 'zhang',
     seed: int = 0, augment: bool = False, crop: int = None, stop_at_fit: bool = True,
