@@ -13,7 +13,6 @@ from fastai.vision.core import *
 from fastai.vision.data import *
 from fastai.callback.all import *
 from .paper import *
-import contextlib
 
 # %% ../nbs/04_callbacks.ipynb #rf1f863a
 class PhaseTimes(Callback):

@@ -12,7 +12,6 @@ __all__ = ['check_int', 'check_positive', 'check_seed', 'check_name', 'check_out
 from fastai.basics import *
 from .paper import *
 from .data import *
-from .paper import create_model
 import argparse, dataclasses, hashlib, inspect, numbers
 from dataclasses import dataclass, field, fields
 

@@ -19,7 +19,6 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 import hashlib, numbers, shutil, warnings
 from collections import Counter
-from dataclasses import dataclass
 from .paper import *
 from .engine import tensor_dataloaders
 from .files import save_sealed, load_sealed

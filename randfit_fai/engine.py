@@ -31,8 +31,8 @@ class TensorDL(TfmdDL):
     def get_idxs(self):
         "A permutation (or range) of item indices as one tensor"
         if not self.shuffle: return torch.arange(self.n)
-        return torch.randperm(self.n, generator=torch.Generator().manual_seed(self.rng.randint(0,
-            2**31)))
+        seed = self.rng.randint(0, 2**31)
+        return torch.randperm(self.n, generator=torch.Generator().manual_seed(seed))
 
     def sample(self): return self._DataLoader__idxs
 

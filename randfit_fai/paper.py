@@ -447,5 +447,5 @@ def fit(ds: ImageSet, corrupt: float = 0.0, randomize: str = None, arch: str = '
     learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=sgd, wd=wd)
     learn.track_memorization(rd, stop_at_fit=stop_at_fit)
     with learn.no_bar(), learn.no_logging():
-        learn.fit(epochs, lr, wd=wd, cbs=ParamScheduler({'lr': paper_lr(lr, epochs)}))
+        learn.fit(epochs, lr, cbs=ParamScheduler({'lr': paper_lr(lr, epochs)}))
     return learn
