@@ -1,4 +1,4 @@
-"""`randfit` runs the default experiment (or any run), `randfit-sweep` a grid, `randfit-student` makes the course's exercise sheets; their options come from `RunConfig`.
+"""`randfit` runs the default experiment (or any run), `randfit-sweep` a grid, `randfit-student` makes the course's exercise sheets; fastcore's `call_parse` makes their options from `RunConfig`.
 
 Docs: https://randfit-fai.github.io/randfit_fai/cli.html.md"""
 
@@ -9,7 +9,7 @@ __all__ = ['results_table', 'randfit', 'randfit_sweep', 'randfit_student']
 
 # %% ../nbs/09_cli.ipynb #cl02
 from fastai.basics import *
-from fastcore.script import call_parse, CliError
+from fastcore.script import call_parse, CliError, is_cli
 from .paper import *
 from .data import *
 from .config import *
@@ -17,7 +17,8 @@ from .files import RunResult, atomic_write
 from .training import run, prepare_run
 from .sweeps import sweep, figure_1, table1
 from .course import student_copy
-import argparse, dataclasses, gc, signal
+from typing import Annotated
+import gc, signal
 
 # %% ../nbs/09_cli.ipynb #c2615e75
 def _pct(v): return '–' if v is None else f'{v:.1%}'
@@ -47,24 +48,31 @@ def _on_sigterm(signum, frame):
     raise KeyboardInterrupt(signum)
 
 
-def randfit(argv=None):
+def _switches(kwargs: dict, full: bool, eager: bool) -> dict:
+    "The settings, with `--full` as `stop_at_fit=False` and `--eager` as `graph=False`"
+    return {**kwargs, **(dict(stop_at_fit=False) if full else {}), **(dict(graph=False) if eager
+        else {})}
+
+
+@call_parse
+@delegates_settings(but=['name', 'quiet'])
+def randfit(
+    # Label corruption levels, a run each (default: 0 1)
+    corrupt: Annotated[float, dict(nargs='+')] = None,
+    full: bool = False,  # Train every epoch: --no-stop-at-fit
+    eager: bool = False,  # Run each training step eagerly: --graph false
+    **kwargs):
     "Train on true and randomized labels; report how well it memorizes (Zhang et al.)"
-    p = argparse.ArgumentParser(prog='randfit', description=randfit.__doc__)
-    a = vars(add_settings(p, multi=('corrupt',)).parse_args(argv))
-    # a command: what the imports made lives until exit, SIGTERM stops it
-    if argv is None:
+    if is_cli(randfit):  # a command: what the imports made lives until exit, SIGTERM stops it
         gc.freeze()
         signal.signal(signal.SIGTERM, _on_sigterm)
-    corrupts = a.pop('corrupt') or [0.0, 1.0]
+    kwargs = _switches(kwargs, full, eager)
     try:
-        for c in corrupts:
-            RunConfig(**a, corrupt=c)  # every setting checked first
-        data = get_dataset(a['dataset'], size=a['size'], strict=a['strict'])
-        for c in corrupts:
-            prepare_run(data=data, **a, corrupt=c)  # and every run's folder
-        results = [run(data=data, **a, corrupt=c) for c in corrupts]
-    except (ValueError, FileNotFoundError, RuntimeError) as e:
-        raise SystemExit(str(e))  # a message, not a traceback
+        cfgs = [RunConfig(**kwargs, corrupt=c) for c in corrupt or [0.0, 1.0]]  # checked first
+        data = get_dataset(cfgs[0].dataset, size=cfgs[0].size, strict=cfgs[0].strict)
+        runs = [prepare_run(c, data) for c in cfgs]  # and every run's folder
+        results = [run(prepared=p) for p in runs]
+    except (ValueError, FileNotFoundError, RuntimeError) as e: raise CliError(str(e)) from e
     except KeyboardInterrupt as e:  # the last finished epoch is checkpointed
         then = "the same command with --resume continues from the last finished epoch"
         _interrupted('randfit', then, e)
@@ -72,28 +80,9 @@ def randfit(argv=None):
     for r in results:
         if r.summary['hint']:
             print(f"{r.path.name} did not reach 100 % train accuracy: {r.summary['hint']}")
-    print(f"runs written under {Path(a['out']).resolve()}")
+    print(f"runs written under {Path(cfgs[0].out).resolve()}")
 
 # %% ../nbs/09_cli.ipynb #22cd37bb
-_GRID = dict(corrupts='corrupt', randomize='randomize', archs='arch', seeds='seed')
-_GRID_DEFAULTS = dict(corrupts=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), randomize=(None,), archs=(None,),
-    seeds=(0,))
-
-
-def _sweep_parser():
-    "`randfit-sweep`'s options: the settings (the grid's take several values), Ray's"
-    p = argparse.ArgumentParser(prog='randfit-sweep', description=randfit_sweep.__doc__)
-    add_settings(p, multi=tuple(_GRID.values()), skip=('resume', 'overwrite'),
-        defaults=dict(out='randfit_runs/sweep'))
-    p.add_argument('--cluster', help=("Ray cluster: local (started here), auto (the running one) "
-        "or an address (default: no Ray, one run after another)"))
-    p.add_argument('--cpus-per-run', type=float, default=1, help="CPUs a run takes on Ray (a GPU "
-        "node's runs take one GPU each)")
-    p.add_argument('--redo', action='store_true', help="Run again the cells whose folders hold a "
-        "run of another configuration")
-    return p
-
-
 def _write_sweep(df, out: Path):
     "Write sweep.csv, figure1.png and table1.csv into `out`; say which cells failed"
     atomic_write(out / 'sweep.csv', partial(df.to_csv, index=False))
@@ -110,22 +99,35 @@ def _write_sweep(df, out: Path):
     return t
 
 
-def randfit_sweep(argv=None):
+@call_parse
+@delegates_settings(but=['name', 'quiet', 'resume', 'overwrite'])
+def randfit_sweep(
+    # Label corruption levels (default: 0 0.2 0.4 0.6 0.8 1)
+    corrupt: Annotated[float, dict(nargs='+')] = None,
+    # Pixel randomizations, each on the true labels (default: none)
+    randomize: Annotated[str, dict(nargs='+', choices=RANDOMIZATIONS[1:])] = None,
+    arch: Annotated[str, dict(nargs='+')] = None,  # Networks (default: by recipe)
+    seed: Annotated[int, dict(nargs='+')] = None,  # Seeds (default: 0)
+    out: str = 'randfit_runs/sweep',  # Folder for the cells' run folders and the sweep's files
+    # Ray cluster: local (started here), auto (the running one) or an address (default: no Ray,
+    # one run after another)
+    cluster: str = None,
+    cpus_per_run: float = 1,  # CPUs a run takes on Ray (a GPU node's runs take one GPU each)
+    redo: bool = False,  # Run again the cells whose folders hold a run of another configuration
+    full: bool = False,  # Train every epoch: --no-stop-at-fit
+    eager: bool = False,  # Run each training step eagerly: --graph false
+    **kwargs):
     "Run a grid of runs and write sweep.csv, figure1.png and table1.csv"
-    a = vars(_sweep_parser().parse_args(argv))
-    if argv is None: signal.signal(signal.SIGTERM, _on_sigterm)
-    grid = {k: a.pop(s) or _GRID_DEFAULTS[k] for k, s in _GRID.items()}
-    fields = RunConfig.__dataclass_fields__
-    changed = {k: v for k, v in a.items() if k in fields and k not in ('dataset',
-        'out') and v != fields[k].default}
-    extra = dict(cluster=a['cluster'], cpus_per_run=a['cpus_per_run'], redo=a['redo'])
-    try: df = sweep(a['dataset'], **grid, out=a['out'], **extra, **changed)
-    except (ValueError, FileNotFoundError, RuntimeError) as e:
-        raise SystemExit(str(e))  # a message, not a traceback
+    if is_cli(randfit_sweep): signal.signal(signal.SIGTERM, _on_sigterm)
+    grid = dict(corrupts=corrupt or (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), randomize=randomize or (None,),
+        archs=arch or (None,), seeds=seed or (0,))
+    ray = dict(cluster=cluster, cpus_per_run=cpus_per_run, redo=redo)
+    try: df = sweep(**grid, out=out, **ray, **_switches(kwargs, full, eager))
+    except (ValueError, FileNotFoundError, RuntimeError) as e: raise CliError(str(e)) from e
     except KeyboardInterrupt as e:
         then = "the same command continues; finished cells are read back"
         _interrupted('randfit-sweep', then, e)
-    print(_write_sweep(df, Path(a['out'])).to_string(index=False))
+    print(_write_sweep(df, Path(out)).to_string(index=False))
 
 # %% ../nbs/09_cli.ipynb #cl08
 @call_parse

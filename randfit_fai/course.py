@@ -6,10 +6,10 @@ Docs: https://randfit-fai.github.io/randfit_fai/course.html.md"""
 
 # %% auto #0
 __all__ = ['SOLUTION', 'check_chance_band', 'check_changed_fraction', 'check_first_fit_medians', 'check_shuffle', 'check_gaps',
-           'check_param_count', 'check_min_norm', 'check_rademacher', 'lessons_dir', 'student_copy']
+           'check_param_count', 'check_min_norm', 'check_rademacher', 'lessons_dir', 'student_copy', 'tidy_signature']
 
 # %% ../nbs/11_course.ipynb #e4ab6b1b
-import ast, json, math
+import ast, json, math, re
 from pathlib import Path
 import numpy as np, torch
 from .files import atomic_write
@@ -246,3 +246,23 @@ def student_copy(src=None, dest='randfit_course', overwrite: bool = False):
         atomic_write(dest / p.name, lambda tmp: tmp.write_text(json.dumps(nb, indent=1,
             ensure_ascii=False) + '\n'))
     return n
+
+# %% ../nbs/11_course.ipynb #crsig1
+def _tidy(sig: str) -> str:
+    "One signature as `show_doc` writes it, tidied"
+    head, *body, tail = sig.split('\n')
+    params = re.sub(r'\b(?:__main__|randfit_fai\.\w+)\.', '', ' '.join(l.strip() for l in body))
+    params = re.sub(r'(?:\*, )?(?:(?:after|before)_\w+:NoneType=None,? ?)+', '', params).strip()
+    one = f"{head}{params.rstrip(',')}{tail}"
+    if '#' in params or len(one) > 100: return re.sub(r'\b(?:__main__|randfit_fai\.\w+)\.', '', sig)
+    return one
+
+
+def tidy_signature(cell):
+    "nbdev doc processor: the signatures of `show_doc` outputs in `cell`, tidied"
+    for o in cell.get('outputs', []):
+        md = o.get('data', {}).get('text/markdown')
+        if md is None: continue
+        s = re.sub(r'(?s)(?<=```python\n)((?:def|class) \w+\(\n.*?\n\)[^\n]*)(?=\n```)',
+            lambda m: _tidy(m.group(1)), ''.join(md))
+        o['data']['text/markdown'] = s

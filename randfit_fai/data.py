@@ -263,16 +263,16 @@ def fashion_mnist():
         te.targets.numpy(), list(tr.classes), 'fashion_mnist')
 
 # %% ../nbs/01_data.ipynb #52b51018
-def check_dataset(name):
+def check_dataset(name, what: str = 'dataset'):
     "The folder `name` names (None for a registered dataset); raises for anything else"
     if name in DATASETS: return None
     p = Path(str(name)).expanduser()
     if p.is_dir(): return p
     if p.exists():
-        raise ValueError(f"dataset {str(name)!r} is a file, not a folder: pass the folder that "
+        raise ValueError(f"{what} {str(name)!r} is a file, not a folder: pass the folder that "
             "holds train/ and test/ (or one of " + ', '.join(DATASETS) + ")")
-    if os.sep in str(name): raise FileNotFoundError(f"dataset folder {str(name)!r} does not exist")
-    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, or pass the "
+    if os.sep in str(name): raise FileNotFoundError(f"{what} folder {str(name)!r} does not exist")
+    raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(DATASETS)}, or pass the "
         "path of an image folder")
 
 # %% ../nbs/01_data.ipynb #f04ab55b

@@ -20,10 +20,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 # %% ../nbs/00_paper.ipynb #pp3fbc31
-def check_corrupt(p):
+def check_corrupt(p, what: str = 'corrupt'):
     "Raise unless `p` is a real number in [0, 1]"
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
-        raise ValueError(f"corrupt must be a number in [0, 1], got {p!r}")
+        raise ValueError(f"{what} must be a number in [0, 1], got {p!r}")
 
 # %% ../nbs/00_paper.ipynb #pp506111
 def check_choice(v, choices, what: str):

@@ -17,7 +17,7 @@ from .paper import *
 from .data import *
 from .config import RunConfig
 from .files import atomic_write, load_run, same_run, check_not_link
-from .training import (run, load_data, check_bs, prepare_run, resumable, run_record)
+from .training import run, load_data, check_bs, prepare_run, resumable
 import dataclasses, itertools, platform, shutil, tempfile
 
 # %% ../nbs/08_sweeps.ipynb #b1b8c43f
@@ -36,17 +36,17 @@ def _ray(cluster):
     return ray
 
 
-def _cell(dataset, ds, cell, kwargs):
-    "One cell of a sweep, run, resumed or read back: its row, with its machine"
-    res = run(dataset, data=ds, resume=True, quiet=True, **cell, **kwargs)
+def _cell(cfg: RunConfig, ds, prepared=None, cbs=None):
+    "One cell of a sweep (`cfg` on `ds`, or as `prepared`), run, resumed or read back: its row"
+    res = run(prepared=prepared or prepare_run(cfg, ds), cbs=cbs)
     return {**res.summary, 'path': str(res.path), 'node': platform.node(), 'error': None}
 
 
-def _cell_files(dataset, ds, cell, kwargs):
+def _cell_files(cfg: RunConfig, ds, cbs=None):
     "A cell on a worker the driver's disk is not on: its files sent back with its row"
     tmp = Path(tempfile.mkdtemp())
     try:
-        row = _cell(dataset, ds, cell, {**kwargs, 'out': tmp})
+        row = _cell(dataclasses.replace(cfg, out=str(tmp)), ds, cbs=cbs)
         return {**row,
             'files': {f.name: f.read_bytes() for f in Path(row['path']).iterdir() if f.is_file()
             and not f.name.startswith('.')}}
@@ -54,13 +54,12 @@ def _cell_files(dataset, ds, cell, kwargs):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _check_cells(dataset, ds, cells, kwargs) -> list:
-    "Each cell's run folder and whether it is finished, checked before any work"
-    settings = {k: v for k, v in kwargs.items() if k != 'cbs'}
-    seen, paths = {}, []
-    for c in cells:
-        cfg, dsc, plan, path = prepare_run(dataset, data=ds, **c, **settings)
-        want = run_record(cfg, dsc, plan)  # the drawn labels' fingerprint aside
+def _check_cells(cells, cfgs, ds) -> list:
+    "Each cell prepared, and whether its folder holds it finished: checked before any work"
+    seen, prepared = {}, []
+    for c, cfg in zip(cells, cfgs):
+        cfg, dsc, path = p = prepare_run(cfg, ds)
+        want = cfg.recorded(dsc)  # the drawn labels' fingerprint aside
         if path in seen and not same_run(seen[path][1], want):
             raise ValueError(f"cells {seen[path][0]} and {c} would share the run folder {path}: "
                 "give them settings that differ in the name, or sweep them apart")
@@ -72,22 +71,22 @@ def _check_cells(dataset, ds, cells, kwargs) -> list:
         except (ValueError, RuntimeError):
             if not cfg.overwrite: raise
             finished = False  # redo=True: it runs again
-        paths.append((path, finished))
-    return paths
+        prepared.append((p, finished))
+    return prepared
 
 
-def _on_ray(ray, dataset, ds, cells, paths, kwargs, cpus, gpus, retries, storage):
+def _on_ray(ray, ds, cells, cfgs, prepared, cbs, cpus, gpus, retries, storage):
     "Each cell a Ray task, retried if it dies: rows in grid order, errors in their rows"
     shared, rows = storage == 'shared', [None] * len(cells)
-    for i, (c, (p, finished)) in enumerate(zip(cells, paths)):
+    for i, (p, finished) in enumerate(prepared):
         if not shared and finished:  # read back on the driver
-            rows[i] = {**_cell(dataset, ds, c, {**kwargs, 'overwrite': False}), 'node': None}
+            rows[i] = {**_cell(None, ds, p), 'node': None}
     todo = [i for i, r in enumerate(rows) if r is None]
     task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=retries)
     task = task(_cell if shared else _cell_files)
     # one copy of the images in the object store, shared by a node's tasks
     ref = ray.put(ds)
-    refs = [task.remote(dataset, ref, cells[i], kwargs) for i in todo]
+    refs = [task.remote(cfgs[i], ref, cbs=cbs) for i in todo]
     pending = list(refs)
     for _ in progress_bar(range(len(refs)), leave=False):  # one bar over finished cells
         _, pending = ray.wait(pending, num_returns=1)
@@ -98,7 +97,7 @@ def _on_ray(ray, dataset, ds, cells, paths, kwargs, cpus, gpus, retries, storage
             rows[i] = {**cells[i], 'error': error}
             continue
         if not shared:  # the driver writes the run folder
-            files, d = rows[i].pop('files'), paths[i][0]
+            files, d = rows[i].pop('files'), prepared[i][0][2]
             d.mkdir(parents=True, exist_ok=True)
             for f, b in files.items(): atomic_write(d / f, lambda tmp, b=b: tmp.write_bytes(b))
             rows[i]['path'] = str(d)
@@ -116,20 +115,20 @@ def sweep(dataset='digits', corrupts=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), randomize=(
         None) for c in corrupts] + [(0.0, r) for r in randomize if r is not None]))
     grid = itertools.product(L(archs) or [None], pairs, L(seeds))
     cells = [dict(corrupt=c, randomize=r, arch=a, seed=s) for a, (c, r), s in grid]
-    kwargs = dict(out=out, subset=subset, test_subset=test_subset, overwrite=redo, **kwargs)
-    settings = {k: v for k, v in kwargs.items() if k != 'cbs'}
-    base = RunConfig(dataset=dataset if data is None else None, **settings)  # checked
-    for c in cells: dataclasses.replace(base, **c)
+    cbs = kwargs.pop('cbs', None)
+    base = RunConfig(dataset=dataset if data is None else None, out=out, subset=subset,
+        test_subset=test_subset, overwrite=redo, resume=True, quiet=True, **kwargs)  # checked
+    cfgs = [dataclasses.replace(base, **c) for c in cells]  # and each cell
     ray = None if cluster is None else _ray(cluster)  # a clear error without Ray
     ds = load_data(dataclasses.replace(base, subset=None, test_subset=None), data)
     check_bs(base.bs, len(load_data(base, ds).x_train))
-    paths = _check_cells(dataset, ds, cells, kwargs)
+    prepared = _check_cells(cells, cfgs, ds)
     if ray is None:
-        return pd.DataFrame([_cell(dataset, ds, c, kwargs) for c in progress_bar(cells,
+        return pd.DataFrame([_cell(None, ds, p, cbs) for p, _ in progress_bar(prepared,
             leave=False)])
-    use_gpu = (ray.cluster_resources().get('GPU', 0) >= 1 and kwargs.get('device') != 'cpu')
+    use_gpu = ray.cluster_resources().get('GPU', 0) >= 1 and base.device != 'cpu'
     args = (cpus_per_run, int(use_gpu), retries, storage)
-    return pd.DataFrame(_on_ray(ray, dataset, ds, cells, paths, kwargs, *args))
+    return pd.DataFrame(_on_ray(ray, ds, cells, cfgs, prepared, cbs, *args))
 
 # %% ../nbs/08_sweeps.ipynb #7ca3cd29
 _FIG1A = [

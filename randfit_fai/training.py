@@ -1,4 +1,4 @@
-"""`run()` trains one network on one randomization of a dataset and records its memorization curve, in five steps: configuration, data, `Learner`, fit, record.
+"""`run()` trains one network on one randomization of a dataset and records its memorization curve: data, `Learner`, fit, record, in a run folder that resumes.
 
 Docs: https://randfit-fai.github.io/randfit_fai/training.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://randfit-fai.github.io/randfit_fai/training.html.md"""
 
 # %% auto #0
 __all__ = ['LONG_RUN_S', 'NAME_MAX', 'load_data', 'check_bs', 'plan_run', 'make_learner', 'fit_run', 'run_hint', 'record_run',
-           'resumable', 'prepare_run', 'run_record', 'run']
+           'resumable', 'prepare_run', 'train', 'in_run_folder', 'run']
 
 # %% ../nbs/07_training.ipynb #09254997
 from fastai.basics import *
@@ -20,7 +20,7 @@ from .config import *
 from .callbacks import *
 from .files import *
 from .engine import *
-import randfit_fai, contextlib, io, json
+import randfit_fai, contextlib, dataclasses, io, json
 
 # %% ../nbs/07_training.ipynb #tr01
 def load_data(cfg: RunConfig, data: ImageSet = None) -> ImageSet:
@@ -37,23 +37,24 @@ def check_bs(bs: int, n: int):
             f"have no training step; pass bs <= {n}, or leave bs unset to adapt it")
 
 # %% ../nbs/07_training.ipynb #tr06
-def plan_run(cfg: RunConfig, ds: ImageSet) -> dict:
-    "What `cfg` leaves to the recipe, chosen for `ds`"
+def _inputs(cfg: RunConfig, shape) -> tuple:
+    "The paper's crop (None without its recipe) and the network's input shape, for `shape` images"
+    crop = min(28, *shape[1:]) if cfg.recipe == 'paper' else None
+    return crop, ((shape[0], crop, crop) if crop else tuple(shape))
+
+
+def plan_run(cfg: RunConfig, ds: ImageSet) -> RunConfig:
+    "`cfg` with what it leaves to the recipe chosen for `ds`"
     device = default_device() if cfg.device is None else torch.device(cfg.device)
     shape, n = tuple(ds.x_train.shape[1:]), len(ds.x_train)
     r = recipe_for(shape, n, cfg.arch, device, cfg.recipe, cfg.bs)
-    # what the recipe gives, for the hint of a run at a far larger lr
-    recipe_lr = r['lr']
-    r.update({k: v for k, v in dict(epochs=cfg.epochs, lr=cfg.lr).items() if v is not None})
     check_bs(r['bs'], n)
-    crop = min(28, *shape[1:]) if cfg.recipe == 'paper' else None
-    in_shape = (shape[0], crop, crop) if crop else shape
     threads = cfg.threads
     if threads is None and device.type == 'cpu':
-        threads = cpu_threads(step_mflops(r['arch'], ds.n_classes, in_shape, r['bs']))
+        threads = cpu_threads(step_mflops(r['arch'], ds.n_classes, _inputs(cfg, shape)[1], r['bs']))
     graph = use_graph(device, cfg.graph)
-    return dict(**r, recipe_lr=recipe_lr, crop=crop, in_shape=in_shape, device=device,
-        threads=threads, graph=graph)
+    return dataclasses.replace(cfg, arch=r['arch'], epochs=cfg.epochs or r['epochs'], bs=r['bs'],
+        lr=cfg.lr or r['lr'], device=str(device), threads=threads, graph=graph)
 
 # %% ../nbs/07_training.ipynb #tr09
 LONG_RUN_S = 600  # a run projected to take longer says so after its first steps
@@ -67,16 +68,15 @@ def _slow_hint(arch: str, n: int) -> str:
     return 'for minutes instead: ' + ', or '.join(tries)
 
 
-def make_learner(cfg: RunConfig, plan: dict, rd: RandData, path: Path, config: dict,
-    cbs=None) -> Learner:
-    "The `Learner` of a run in folder `path`, built as `plan` says"
+def make_learner(cfg: RunConfig, rd: RandData, path: Path, config: dict, cbs=None) -> Learner:
+    "The `Learner` of a run of `cfg` (planned) on `rd`, in folder `path`"
     set_seed(cfg.seed)
-    device, bs = plan['device'], plan['bs']
-    model = create_model(plan['arch'], len(rd.classes), plan['in_shape'])
-    dls = tensor_dataloaders(rd, bs=bs, val_bs=max(2 * bs, 1024), device=device, crop=plan['crop'],
-                             augment=cfg.augment, channels_last=device.type == 'cuda')
-    extra = [Projection(LONG_RUN_S, _slow_hint(plan['arch'], rd.n_train))]
-    extra += [GraphStep()] * plan['graph']
+    device, bs = torch.device(cfg.device), cfg.bs
+    crop, in_shape = _inputs(cfg, rd.ds.x_train.shape[1:])
+    model = create_model(cfg.arch, len(rd.classes), in_shape)
+    dls = tensor_dataloaders(rd, bs=bs, val_bs=max(2 * bs, 1024), device=device, crop=crop,
+        augment=cfg.augment, channels_last=device.type == 'cuda')
+    extra = [Projection(LONG_RUN_S, _slow_hint(cfg.arch, rd.n_train))] + [GraphStep()] * cfg.graph
     learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd,
         wd=cfg.wd, path=path, model_dir='.', cbs=[DeviceLosses(), *extra, *L(cbs)])
     learn.precision = set_precision(learn, device)
@@ -87,15 +87,14 @@ def make_learner(cfg: RunConfig, plan: dict, rd: RandData, path: Path, config: d
     return learn
 
 # %% ../nbs/07_training.ipynb #tr12
-def fit_run(learn: Learner, cfg: RunConfig, plan: dict, start: int = 0):
+def fit_run(learn: Learner, cfg: RunConfig, start: int = 0):
     "Train `learn` on the run's schedule from epoch `start`"
-    epochs, lr = plan['epochs'], plan['lr']
     quiet = cfg.quiet or not (in_notebook() or sys.stdout.isatty())
     with learn.no_bar() if quiet else contextlib.nullcontext(), learn.no_logging():
         if cfg.recipe == 'paper':
-            decay = ParamScheduler({'lr': paper_lr(lr, epochs)})
-            learn.fit(epochs, lr, wd=cfg.wd, cbs=decay, start_epoch=start)
-        else: learn.fit_one_cycle(epochs, lr, wd=cfg.wd, start_epoch=start)
+            decay = ParamScheduler({'lr': paper_lr(cfg.lr, cfg.epochs)})
+            learn.fit(cfg.epochs, cfg.lr, wd=cfg.wd, cbs=decay, start_epoch=start)
+        else: learn.fit_one_cycle(cfg.epochs, cfg.lr, wd=cfg.wd, start_epoch=start)
 
 # %% ../nbs/07_training.ipynb #tr13
 def _lr_hint(s: dict) -> str:
@@ -126,16 +125,16 @@ def run_hint(s: dict) -> str:
         f"epochs={2 * s['epochs']}) or a bigger arch")
 
 # %% ../nbs/07_training.ipynb #tr15
-def _summary(learn, cfg, plan, rd, config, start):
+def _summary(learn, cfg, rd, config, start):
     "What `summary.json` holds of a run"
     m, h = learn.memorize, learn.memorize.history
     last = (h.iloc[-1] if len(h) else dict(epoch=0, train_acc=None, train_loss=None, test_acc=None))
     final = {f'final_{k}': None if last[k] is None else float(last[k]) for k in ('train_acc',
         'train_loss', 'test_acc')}
-    dev = plan['device']
+    dev, shape = torch.device(cfg.device), tuple(rd.ds.x_train.shape[1:])
     s = dict(dataset=rd.ds.name, corrupt=cfg.corrupt, noise=cfg.noise, randomize=cfg.randomize,
-        seed=cfg.seed, recipe=cfg.recipe or 'default', **{k: plan[k] for k in ('arch', 'epochs',
-        'bs', 'lr')}, wd=cfg.wd, augment=cfg.augment, fitted=m.fit_epoch is not None,
+        seed=cfg.seed, recipe=cfg.recipe or 'default', arch=cfg.arch, epochs=cfg.epochs, bs=cfg.bs,
+        lr=cfg.lr, wd=cfg.wd, augment=cfg.augment, fitted=m.fit_epoch is not None,
         diverged=m.diverged, fit_epoch=m.fit_epoch, fit_time_s=m.fit_time,
         epochs_run=int(last['epoch']), steps_per_epoch=len(learn.dls.train), **final,
         corrupt_frac_realized=m.corrupt_frac, n_train=rd.n_train,
@@ -143,19 +142,20 @@ def _summary(learn, cfg, plan, rd, config, start):
         test_subset=cfg.test_subset, subset_sha1=config['subset_sha1'], n_classes=len(rd.classes),
         n_skipped=rd.ds.n_skipped, n_params=count_params(learn.model),
         device=str(torch.cuda.get_device_name(dev) if dev.type == 'cuda' else dev),
-        precision=learn.precision, graph=plan['graph'], threads=torch.get_num_threads(),
+        precision=learn.precision, graph=cfg.graph, threads=torch.get_num_threads(),
         projected_s=getattr(learn, 'projected_s', None), labels_sha1=config['labels_sha1'],
         resumed_at_epoch=start or None, torch=torch.__version__, version=randfit_fai.__version__,
-        recipe_lr=plan['recipe_lr'], config=config)
+        # what the recipe gives, for the hint of a run at a far larger lr
+        recipe_lr=recipe_for(shape, None, cfg.arch, dev, cfg.recipe, cfg.bs)['lr'], config=config)
     s['hint'] = None if s['fitted'] else run_hint(s)
     return s
 
 
-def record_run(learn: Learner, cfg: RunConfig, plan: dict, rd: RandData, config: dict,
-    start: int = 0) -> RunResult:
+def record_run(learn: Learner, cfg: RunConfig, rd: RandData, config: dict, start: int = 0
+    ) -> RunResult:
     "Write the run's summary, first-fit epochs and curves; return its `RunResult`"
     path, m = learn.path, learn.memorize
-    s = _summary(learn, cfg, plan, rd, config, start)
+    s = _summary(learn, cfg, rd, config, start)
     if cfg.first_fit:
         buf = io.BytesIO()
         np.save(buf, m.first_fit_epoch.numpy().astype(np.int16))
@@ -194,33 +194,28 @@ def resumable(path: Path, config: dict) -> RunResult:
 NAME_MAX = 255
 
 # %% ../nbs/07_training.ipynb #tr20b
-def prepare_run(dataset='digits', corrupt: float = 0.0, data: ImageSet = None, **kwargs):
-    "A run's configuration, data, plan and folder, each checked before any work"
-    cfg = RunConfig(dataset=dataset if data is None else None, corrupt=corrupt, **kwargs)
+def prepare_run(cfg: RunConfig, data: ImageSet = None) -> tuple:
+    "`cfg` planned on its data (`data`, else its dataset), the data, and its run folder"
     ds = load_data(cfg, data)
-    plan = plan_run(cfg, ds)
-    name = cfg.name or cfg.run_name(ds.name, plan['arch'])
+    cfg = plan_run(cfg, ds)
+    name = cfg.name or cfg.run_name(ds.name)
     if len(name.encode()) > NAME_MAX:
         raise ValueError(f"the run folder name {name[:40]!r}… takes {len(name.encode())} bytes, "
             f"more than a file system allows ({NAME_MAX}): pass a shorter name=")
-    return cfg, ds, plan, Path(cfg.out) / name
+    return cfg, ds, Path(cfg.out) / name
 
 # %% ../nbs/07_training.ipynb #tr22
-def run_record(cfg: RunConfig, ds: ImageSet, plan: dict, rd: RandData = None) -> dict:
-    "What a run folder records: `cfg` on `ds` as `plan` chose, labels drawn as `rd`"
-    chosen = {k: plan[k] for k in ('arch', 'epochs', 'bs', 'lr', 'graph')}
-    chosen['device'] = plan['device'].type
-    versions = randfit_fai.__version__, randfit_fai.RESULTS_VERSION
-    return cfg.recorded(ds, rd, chosen, *versions)
+def train(cfg: RunConfig, rd: RandData, path: Path, config: dict, resume: bool = False,
+    cbs=None) -> RunResult:
+    "Fit `cfg`'s network to `rd` in folder `path` (from its checkpoint, with `resume`); record"
+    learn = make_learner(cfg, rd, path, config, cbs)
+    start = learn.checkpoint.load(learn) if resume else 0
+    fit_run(learn, cfg, start)
+    return record_run(learn, cfg, rd, config, start)
 
-# %% ../nbs/07_training.ipynb #3fcd26ed
-@with_settings
-def run(dataset='digits', corrupt: float = 0.0, data: ImageSet = None, cbs=None,
-    **kwargs) -> RunResult:
-    "Train on `dataset`, labels corrupted and pixels randomized; record memorization"
-    cfg, ds, plan, path = prepare_run(dataset, corrupt, data, **kwargs)
-    rd = RandData(ds, corrupt=cfg.corrupt, noise=cfg.noise, randomize=cfg.randomize, seed=cfg.seed)
-    config = run_record(cfg, ds, plan, rd)
+# %% ../nbs/07_training.ipynb #tr23b
+def in_run_folder(cfg: RunConfig, path: Path, config: dict, train) -> RunResult:
+    "`train(path, resume)` in run folder `path`, locked; a finished run of `config` read back"
     fresh = not cfg.resume
     if cfg.resume:
         try:
@@ -229,9 +224,22 @@ def run(dataset='digits', corrupt: float = 0.0, data: ImageSet = None, cbs=None,
             if not cfg.overwrite: raise
             fresh = True  # resume=True with overwrite=True: start it again
     path = run_folder(cfg.out, path.name, cfg.overwrite or cfg.resume)
-    with RunLock(path), num_threads(plan['threads'] or torch.get_num_threads()):
+    with RunLock(path), num_threads(cfg.threads or torch.get_num_threads()):
         if fresh and cfg.overwrite: clear_run(path)
-        learn = make_learner(cfg, plan, rd, path, config, cbs)
-        start = 0 if fresh else learn.checkpoint.load(learn)
-        fit_run(learn, cfg, plan, start)
-        return record_run(learn, cfg, plan, rd, config, start)
+        return train(path, resume=not fresh)
+
+# %% ../nbs/07_training.ipynb #3fcd26ed
+@delegates_settings()
+def run(dataset='digits', corrupt: float = 0.0,
+    data: ImageSet = None,  # Images already loaded, instead of `dataset`
+    cbs=None,  # Callbacks of your own, added to the `Learner`
+    prepared: tuple = None,  # What `prepare_run` gave, instead of all the above
+    **kwargs) -> RunResult:
+    "Train on `dataset`, labels corrupted and pixels randomized; record memorization"
+    if prepared is None:
+        prepared = prepare_run(RunConfig(dataset=dataset if data is None else None, corrupt=corrupt,
+            **kwargs), data)
+    cfg, ds, path = prepared
+    rd = RandData(ds, corrupt=cfg.corrupt, noise=cfg.noise, randomize=cfg.randomize, seed=cfg.seed)
+    config = cfg.recorded(ds, rd)
+    return in_run_folder(cfg, path, config, partial(train, cfg, rd, config=config, cbs=cbs))

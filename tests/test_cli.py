@@ -2,14 +2,21 @@
 import argparse, dataclasses, inspect, json, subprocess, sys
 from pathlib import Path
 import pytest
-from randfit_fai.config import RunConfig, add_settings
+from fastcore.script import anno_parser
+from randfit_fai.config import RunConfig, UNRECORDED
+from randfit_fai.cli import randfit, randfit_sweep
 from randfit_fai.training import run
+
+
+def option(f):
+    "The command-line option of setting `f`, as fastcore's call_parse names it"
+    return f"--{'no-' * (f.default is True)}{f.name.replace('_', '-')}"
 
 
 def test_cli(tmp_path):
     h = subprocess.run(['randfit', '--help'], capture_output=True, text=True, check=True).stdout
     for f in dataclasses.fields(RunConfig):
-        if f.metadata['cli']: assert f"--{(f.metadata['flag'] or f.name).replace('_', '-')}" in h, f.name
+        if f.name not in ('name', 'quiet'): assert option(f) in h, f.name
     assert '--full' in h and '--eager' in h  # stop_at_fit=False, graph=False
     r = subprocess.run(['randfit', '--epochs', '2', '--out', str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -30,7 +37,7 @@ def test_ctrl_c_in_the_cli_says_how_to_resume(tmp_path):
     "Ctrl-C during a run (here raised from inside it, so the test does not race the signal): one line, exit 130, no traceback"
     code = ("import sys, randfit_fai.cli as m\n"
             "def interrupted(*a, **k): raise KeyboardInterrupt\n"
-            "m.run = interrupted; m.randfit(['--out', sys.argv[1]])")
+            "m.run = interrupted; m.randfit(out=sys.argv[1])")
     p = subprocess.run([sys.executable, '-c', code, str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert p.returncode == 130 and 'Traceback' not in p.stderr and p.stderr.strip().splitlines()[-1].startswith('randfit: interrupted'), p.stderr
     assert '--resume' in p.stderr
@@ -48,14 +55,16 @@ def test_randfit_threads_option(tmp_path):
 def test_the_command_lines_run_and_the_record_cover_the_same_settings(tmp_path):
     "Each setting is defined once, in RunConfig: randfit and randfit-sweep offer the command-line ones, run() takes them all"
     fields = {f.name: f for f in dataclasses.fields(RunConfig)}
-    on_cli = {n for n, f in fields.items() if f.metadata['cli']}
-    assert set(vars(add_settings(argparse.ArgumentParser(), multi=('corrupt',)).parse_args([]))) == on_cli
-    assert set(inspect.signature(run).parameters) - {'data', 'cbs'} == set(fields)
+    own = {'pdb', 'xtra', 'full', 'eager'}
+    on_cli = set(vars(anno_parser(randfit).parse_args([]))) - own
+    assert on_cli == set(fields) - {'name', 'quiet'}
+    assert set(inspect.signature(run).parameters) - {'data', 'cbs', 'prepared'} == set(fields)
+    sweep_opts = set(vars(anno_parser(randfit_sweep).parse_args([]))) - own
+    assert sweep_opts == on_cli - {'resume', 'overwrite'} | {'cluster', 'cpus_per_run', 'redo'}  # a sweep always resumes
     sweep_help = subprocess.run(['randfit-sweep', '--help'], capture_output=True, text=True, check=True).stdout
-    for n in on_cli - {'resume', 'overwrite'}:  # a sweep always resumes its cells
-        assert f"--{(fields[n].metadata['flag'] or n).replace('_', '-')}" in sweep_help, n
+    for n in on_cli - {'resume', 'overwrite'}: assert option(fields[n]) in sweep_help, n
     r = run('digits', corrupt=1.0, epochs=1, out=tmp_path, quiet=True)
-    recorded = {n for n, f in fields.items() if f.metadata['recorded']}
+    recorded = set(fields) - set(UNRECORDED)
     assert recorded <= set(r.summary['config']), recorded - set(r.summary['config'])
     derived = {'data_sha1', 'subset_sha1', 'labels_sha1', 'version', 'results_version'}
     assert set(r.summary['config']) == recorded | derived
