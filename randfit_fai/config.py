@@ -116,6 +116,9 @@ class RunConfig:
     device: str = None  # Device, e.g. cpu or cuda (default: cuda if available)
     # Replay each training step as one CUDA graph (default: on CUDA with bf16; --eager: false)
     graph: bool_arg = None
+    # Precision on a CPU: fp32 or bf16 (default: bf16 where the CPU computes it natively and a step
+    # is large enough to gain, else fp32; a GPU chooses its own)
+    precision: Annotated[str, dict(choices=('fp32', 'bf16'))] = None
     # Intra-op CPU threads (default: 1 for a small network, else all cores but one)
     threads: int = None
     out: str = 'randfit_runs'  # Folder for run folders

@@ -146,6 +146,8 @@ def _differing(saved: dict, asked: dict) -> list:
     "The settings in which `saved` and `asked` differ (the package version aside)"
     if 'results_version' in asked:  # 0.2's folders computed as results version 1
         saved = {'results_version': 1, **saved}
+    if 'precision' in asked:  # before `precision`, a CPU run computed in fp32
+        saved = {'precision': 'fp32' if saved.get('device') == 'cpu' else None, **saved}
     skip = lambda k: k == 'version' or (k == 'labels_sha1' and asked.get(k) is None)
     return [k for k in {**saved, **asked} if not skip(k) and saved.get(k) != asked.get(k)]
 

@@ -49,12 +49,16 @@ def plan_run(cfg: RunConfig, ds: ImageSet) -> RunConfig:
     shape, n = tuple(ds.x_train.shape[1:]), len(ds.x_train)
     r = recipe_for(shape, n, cfg.arch, device, cfg.recipe, cfg.bs)
     check_bs(r['bs'], n)
-    threads = cfg.threads
-    if threads is None and device.type == 'cpu':
-        threads = cpu_threads(step_mflops(r['arch'], ds.n_classes, _inputs(cfg, shape)[1], r['bs']))
-    graph = use_graph(device, cfg.graph)
+    threads, precision = cfg.threads, cfg.precision
+    if device.type == 'cpu':
+        mflops = step_mflops(r['arch'], ds.n_classes, _inputs(cfg, shape)[1], r['bs'])
+        threads, precision = threads or cpu_threads(mflops), cpu_precision(mflops, precision)
+    elif precision is not None:
+        raise ValueError(f"precision={precision!r} sets a CPU's precision; on {device} the GPU "
+            "chooses its own (bf16 where native, else fp16): leave precision unset")
     return dataclasses.replace(cfg, arch=r['arch'], epochs=cfg.epochs or r['epochs'], bs=r['bs'],
-        lr=cfg.lr or r['lr'], device=str(device), threads=threads, graph=graph)
+        lr=cfg.lr or r['lr'], device=str(device), threads=threads, precision=precision,
+        graph=use_graph(device, cfg.graph))
 
 # %% ../nbs/07_training.ipynb #tr09
 LONG_RUN_S = 600  # a run projected to take longer says so after its first steps
@@ -74,12 +78,13 @@ def make_learner(cfg: RunConfig, rd: RandData, path: Path, config: dict, cbs=Non
     device, bs = torch.device(cfg.device), cfg.bs
     crop, in_shape = _inputs(cfg, rd.ds.x_train.shape[1:])
     model = create_model(cfg.arch, len(rd.classes), in_shape)
+    last = device.type == 'cuda' or (cfg.precision == 'bf16' and family(cfg.arch) != 'mlp')
     dls = tensor_dataloaders(rd, bs=bs, val_bs=max(2 * bs, 1024), device=device, crop=crop,
-        augment=cfg.augment, channels_last=device.type == 'cuda')
+        augment=cfg.augment, channels_last=last)
     extra = [Projection(LONG_RUN_S, _slow_hint(cfg.arch, rd.n_train))] + [GraphStep()] * cfg.graph
     learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd,
         wd=cfg.wd, path=path, model_dir='.', cbs=[DeviceLosses(), *extra, *L(cbs)])
-    learn.precision = set_precision(learn, device)
+    learn.precision = set_precision(learn, device, cfg.precision)
     learn.track_memorization(rd, stop_at_fit=cfg.stop_at_fit, patience=cfg.patience,
         first_fit=cfg.first_fit)
     files = [Checkpoint(path / 'checkpoint.pth', config), SaveHistory(path / 'history.csv')]

@@ -36,3 +36,37 @@ def test_graph_step_resumes_exactly(tmp_path, disconnect_after):
     resumed = run('digits', name='cut', resume=True, **kw)
     assert resumed.summary['graph'] and resumed.summary['resumed_at_epoch'] == 2
     assert np.allclose(resumed.history.train_loss, whole.train_loss, rtol=1e-5, atol=0)
+
+
+@pytest.mark.parametrize('native', [False, True], ids=['CPU without bf16 units', 'CPU with AMX or AVX512-BF16'])
+def test_cpu_precision_follows_native_bf16_and_the_step_size(monkeypatch, native):
+    "bf16 on a CPU only where it computes bf16 natively and a step is large enough; fp32 or bf16 when asked, either way"
+    import randfit_fai.engine as engine
+    from randfit_fai.config import RunConfig
+    from randfit_fai.data import digits
+    from randfit_fai.training import plan_run
+    monkeypatch.setattr(engine, 'cpu_bf16', lambda: native)
+    ds = digits()
+    big = dict(arch='mlp-1x2048', bs=256, device='cpu')  # ~230 MFLOP a step, above BF16_MIN_MFLOPS
+    assert plan_run(RunConfig(**big), ds).precision == ('bf16' if native else 'fp32')
+    assert plan_run(RunConfig(device='cpu'), ds).precision == 'fp32'  # the digits MLP: 3.6 MFLOP a step
+    for asked in ('fp32', 'bf16'): assert plan_run(RunConfig(**big, precision=asked), ds).precision == asked
+    with pytest.raises(ValueError, match="unknown precision 'fp16'"): RunConfig(precision='fp16')
+
+
+def test_a_bf16_cpu_run_records_it_and_fits_random_labels_as_fp32_does(tmp_path):
+    "Memorization holds in bf16: the digits' random labels fit within a few epochs of fp32's, test accuracy at chance"
+    runs = {p: run('digits', corrupt=1.0, precision=p, out=tmp_path, quiet=True, device='cpu') for p in ('fp32', 'bf16')}
+    s32, s16 = runs['fp32'].summary, runs['bf16'].summary
+    assert (s32['precision'], s16['precision']) == ('fp32', 'bf16') and s16['config']['precision'] == 'bf16'
+    assert s16['fitted'] and abs(s16['fit_epoch'] - s32['fit_epoch']) <= 5, (s16['fit_epoch'], s32['fit_epoch'])
+    assert s16['final_test_acc'] < 0.2 and s16['labels_sha1'] == s32['labels_sha1']
+
+
+@pytest.mark.slow
+def test_bf16_fits_random_labels_on_real_cifar10_as_fp32_does(cifar10_subset, tmp_path):
+    "On 1,000 real CIFAR-10 images an MLP fits random labels in bf16 within a few epochs of fp32, test at chance"
+    kw = dict(corrupt=1.0, arch='mlp-1x512', out=tmp_path, quiet=True, device='cpu')
+    s32, s16 = (run(str(cifar10_subset), precision=p, **kw).summary for p in ('fp32', 'bf16'))
+    assert s32['fitted'] and s16['fitted'] and abs(s16['fit_epoch'] - s32['fit_epoch']) <= 5, (s16['fit_epoch'], s32['fit_epoch'])
+    assert s16['final_test_acc'] < 0.15 and s32['final_test_acc'] < 0.15
