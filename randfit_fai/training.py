@@ -82,6 +82,7 @@ def make_learner(cfg: RunConfig, rd: RandData, path: Path, config: dict, cbs=Non
     dls = tensor_dataloaders(rd, bs=bs, val_bs=max(2 * bs, 1024), device=device, crop=crop,
         augment=cfg.augment, channels_last=last)
     extra = [Projection(LONG_RUN_S, _slow_hint(cfg.arch, rd.n_train))] + [GraphStep()] * cfg.graph
+    extra += [AdaptThreads()] * (device.type == 'cpu' and cfg.threads is None)
     learn = LeanLearner(dls, model.to(device), loss_func=nn.CrossEntropyLoss(), opt_func=sgd,
         wd=cfg.wd, path=path, model_dir='.', cbs=[DeviceLosses(), *extra, *L(cbs)])
     learn.precision = set_precision(learn, device, cfg.precision)
