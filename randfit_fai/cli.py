@@ -13,7 +13,7 @@ from fastcore.script import call_parse, CliError, is_cli
 from .paper import *
 from .data import *
 from .config import *
-from .files import RunResult, atomic_write
+from .files import atomic_write
 from .training import run, prepare_run
 from .sweeps import sweep, figure_1, table1
 from .course import student_copy

@@ -16,7 +16,7 @@ from .paper import *
 from .data import *
 from typing import Annotated
 from dataclasses import dataclass, fields
-import randfit_fai, dataclasses, hashlib, numbers
+import randfit_fai, hashlib, numbers
 
 # %% ../nbs/03_config.ipynb #cfg05
 def check_int(v, what: str, lo: int = 1):

@@ -13,11 +13,30 @@ def test_default_batch_leaves_enough_steps(shape, n, arch, device):
 
 
 def test_the_thread_rule(monkeypatch):
-    "One thread for a small step; for a large one every core but one, or what OMP_NUM_THREADS (a user, Ray) set"
+    "One thread for a small step; for a large one the cores others leave free (None: AdaptThreads), or OMP_NUM_THREADS's"
+    import randfit_fai.recipes as recipes
     mlp, wrn = step_mflops('mlp-1x512', 10, (1, 8, 8), 64), step_mflops('wrn-16-4', 10, (3, 32, 32), 32)
     assert mlp < THREADS_MIN_MFLOPS < wrn
     monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
-    with num_threads(4): assert (cpu_threads(mlp), cpu_threads(wrn)) == (1, 3)
-    with num_threads(2): assert cpu_threads(wrn) == 1
+    with num_threads(4): assert (cpu_threads(mlp), cpu_threads(wrn)) == (1, None)
+    monkeypatch.setattr(recipes, 'CORES', 4)
+    # quiet, a busy process, one sharing a core with a second thread, three busy processes, no /proc/stat
+    assert [free_threads(b) for b in (0.0, 1.0, 0.6, 3.0, None)] == [4, 3, 3, 1, 3]
+    monkeypatch.setattr(recipes, 'CORES', 2)
+    assert [free_threads(b) for b in (0.05, 0.5, 1.0, None)] == [2, 1, 1, 1]
     monkeypatch.setenv('OMP_NUM_THREADS', '4')
     with num_threads(4): assert (cpu_threads(mlp), cpu_threads(wrn)) == (1, 4)
+
+
+def test_adapt_threads_follows_a_busy_process(tmp_path):
+    "A run of a large step computes with both cores of a quiet 2-core machine and with one beside a busy process"
+    import subprocess, sys
+    from randfit_fai.data import synthetic
+    from randfit_fai.training import run
+    if CORES < 2: pytest.skip('one core: nothing to adapt')
+    kw = dict(arch='mlp-3x512', corrupt=1.0, epochs=1, stop_at_fit=False, out=tmp_path, quiet=True, device='cpu')
+    quiet = run('synthetic', name='quiet', **kw).summary['threads']
+    p = subprocess.Popen([sys.executable, '-c', 'while True: pass'])
+    try: busy = run('synthetic', name='busy', **kw).summary['threads']
+    finally: p.kill(); p.wait()
+    assert (quiet, busy) == (CORES, CORES - 1), (quiet, busy)
