@@ -33,7 +33,7 @@ def check_positive(v, what: str, zero: bool = False):
 
 # %% ../nbs/03_config.ipynb #cfg09
 def check_seed(v, what: str = 'seed'):
-    "Raise unless `v` is an integer from 0 to 2**32 - 1 (what numpy seeds with)"
+    "Raise unless `v` is an integer from 0 to `2**32 - 1` (what numpy seeds with)"
     check_int(v, what, 0)
     if v >= 2**32: raise ValueError(f"{what} must be below 2**32, got {v!r}")
 

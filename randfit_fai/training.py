@@ -236,7 +236,9 @@ def in_run_folder(cfg: RunConfig, path: Path, config: dict, train) -> RunResult:
 
 # %% ../nbs/07_training.ipynb #3fcd26ed
 @delegates_settings()
-def run(dataset='digits', corrupt: float = 0.0,
+def run(
+    dataset='digits',  # Registered name or image folder path
+    corrupt: float = 0.0,  # Label corruption level in [0, 1]
     data: ImageSet = None,  # Images already loaded, instead of `dataset`
     cbs=None,  # Callbacks of your own, added to the `Learner`
     prepared: tuple = None,  # What `prepare_run` gave, instead of all the above
