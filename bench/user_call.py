@@ -9,7 +9,7 @@ schedule; with `--arch mlp-1x512` the 100-epoch schedule took 999 s and ended at
 
 The run is resumable: stop it at any time and run the same command again; finished epochs are kept.
 
-    python bench/user_call.py [--arch mlp-1x512] [--out randfit_runs/user_call]
+    python bench/user_call.py [--arch mlp-1x512] [--epochs 200] [--out randfit_runs/user_call]
 
 `cifar100` is fastai's: offline, put it (e.g. from `../shared/tools/materialize.py`) where the error message says.
 """
@@ -19,10 +19,11 @@ import randfit_fai
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--arch')
+    p.add_argument('--epochs', type=int)
     p.add_argument('--out', default='randfit_runs/user_call')
     a = p.parse_args()
     t = time.time()
-    kw = dict(arch=a.arch) if a.arch else {}
+    kw = {k: v for k, v in dict(arch=a.arch, epochs=a.epochs).items() if v}
     s = randfit_fai.run(dataset='cifar100', corrupt=1.0, resume=True, out=a.out, **kw).summary
     keys = ('arch', 'epochs', 'bs', 'lr', 'precision', 'threads', 'fitted', 'fit_epoch', 'fit_time_s', 'final_train_acc',
             'final_test_acc', 'epochs_run', 'device', 'hint')
