@@ -119,7 +119,8 @@ class RunConfig:
     # Precision on a CPU: fp32 or bf16 (default: bf16 where the CPU computes it natively and a step
     # is large enough to gain, else fp32; a GPU chooses its own)
     precision: Annotated[str, dict(choices=('fp32', 'bf16'))] = None
-    # Intra-op CPU threads (default: 1 for a small network, else all cores but one)
+    # Intra-op CPU threads (default: 1 for a small network, else the cores other processes leave
+    # free, looked at again every few seconds)
     threads: int = None
     out: str = 'randfit_runs'  # Folder for run folders
     name: str = None  # Run folder name (default: made from the settings)

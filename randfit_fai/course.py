@@ -248,14 +248,17 @@ def student_copy(src=None, dest='randfit_course', overwrite: bool = False):
     return n
 
 # %% ../nbs/11_course.ipynb #crsig1
+_MODULE = re.compile(r'\b(?:__main__|randfit_fai\.\w+)\.')  # before a type name of the package
+
+
 def _tidy(sig: str) -> str:
     "One signature as `show_doc` writes it, tidied"
+    sig = _MODULE.sub('', sig)
     head, *body, tail = sig.split('\n')
-    params = re.sub(r'\b(?:__main__|randfit_fai\.\w+)\.', '', ' '.join(l.strip() for l in body))
+    params = ' '.join(l.strip() for l in body)
     params = re.sub(r'(?:\*, )?(?:(?:after|before)_\w+:NoneType=None,? ?)+', '', params).strip()
     one = f"{head}{params.rstrip(',')}{tail}"
-    if '#' in params or len(one) > 100: return re.sub(r'\b(?:__main__|randfit_fai\.\w+)\.', '', sig)
-    return one
+    return sig if '#' in params or len(one) > 100 else one
 
 
 def tidy_signature(cell):

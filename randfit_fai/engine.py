@@ -7,7 +7,7 @@ Docs: https://randfit-fai.github.io/randfit_fai/engine.html.md"""
 # %% auto #0
 __all__ = ['BF16_MIN_MFLOPS', 'TensorDL', 'tensor_dataloaders', 'LeanLearner', 'DeviceSmoothLoss', 'DeviceAvgLoss',
            'DeviceLosses', 'sgd_update', 'capture_graph', 'GraphStep', 'native_bf16', 'use_graph', 'cpu_bf16',
-           'cpu_precision', 'CPUMixedPrecision', 'set_precision']
+           'cpu_precision', 'CPUMixedPrecision', 'has_conv', 'set_precision']
 
 # %% ../nbs/06_engine.ipynb #f0394554
 from fastai.basics import *
@@ -241,6 +241,11 @@ class CPUMixedPrecision(MixedPrecision):
         self.autocast, self.scales = torch.autocast('cpu', torch.bfloat16), L()
         self.learn.scaler = torch.amp.GradScaler('cpu', enabled=False)
 
+# %% ../nbs/06_engine.ipynb #enconv
+def has_conv(model: nn.Module) -> bool:
+    "Whether `model` convolves: what `channels_last` memory speeds up"
+    return any(isinstance(m, nn.Conv2d) for m in model.modules())
+
 # %% ../nbs/06_engine.ipynb #en95
 def set_precision(learn: Learner, device, cpu: str = 'fp32') -> str:
     "Give `learn` bf16 (else fp16) on CUDA, `cpu`'s precision on a CPU; channels_last with it"
@@ -250,5 +255,5 @@ def set_precision(learn: Learner, device, cpu: str = 'fp32') -> str:
     if device.type != 'cuda': learn.add_cb(CPUMixedPrecision())
     elif p == 'bf16': learn.to_bf16()
     else: learn.to_fp16()  # fastai's MixedPrecision: fp16 autocast and a GradScaler
-    if any(isinstance(m, nn.Conv2d) for m in learn.model.modules()): learn.add_cb(ChannelsLast())
+    if has_conv(learn.model): learn.add_cb(ChannelsLast())
     return p

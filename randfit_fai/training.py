@@ -78,7 +78,7 @@ def make_learner(cfg: RunConfig, rd: RandData, path: Path, config: dict, cbs=Non
     device, bs = torch.device(cfg.device), cfg.bs
     crop, in_shape = _inputs(cfg, rd.ds.x_train.shape[1:])
     model = create_model(cfg.arch, len(rd.classes), in_shape)
-    last = device.type == 'cuda' or (cfg.precision == 'bf16' and family(cfg.arch) != 'mlp')
+    last = device.type == 'cuda' or (cfg.precision == 'bf16' and has_conv(model))
     dls = tensor_dataloaders(rd, bs=bs, val_bs=max(2 * bs, 1024), device=device, crop=crop,
         augment=cfg.augment, channels_last=last)
     extra = [Projection(LONG_RUN_S, _slow_hint(cfg.arch, rd.n_train))] + [GraphStep()] * cfg.graph
