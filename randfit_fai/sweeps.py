@@ -150,14 +150,15 @@ def _true_labels(df): return df[df.randomize.isna()]
 
 
 def fig1a(df, arch=None, ax=None):
-    "Training loss against steps, for the true data and each randomization of `arch`"
+    "Training loss against steps per randomization of `arch`: rows' `history`, else their run folders"
     arch = arch or df.arch.iloc[0]
     d = df[df.arch == arch]
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
     for lbl, c, r, ls in _FIG1A:
         sel = d[(d.corrupt == c) & ((d.randomize == r) if r else d.randomize.isna())]
         if len(sel):
-            h = load_run(sel.path.iloc[0]).history
+            r = sel.iloc[0]
+            h = pd.DataFrame(r.history) if 'history' in d else load_run(r.path).history
             ax.plot(h.step, h.train_loss, ls, label=lbl)
     ax.set(xlabel='training steps', ylabel='training loss', title=f'(a) {_label(d, arch)}')
     ax.legend()
