@@ -6,9 +6,9 @@ Docs: https://randfit-fai.github.io/randfit_fai/paper.html.md"""
 
 # %% auto #0
 __all__ = ['NOISES', 'RANDOMIZATIONS', 'check_corrupt', 'check_choice', 'corrupt_labels', 'channel_stats', 'randomize_pixels',
-           'fit_ceiling', 'ImageSet', 'PadCropFlip', 'CropWhiten', 'RandData', 'served_labels', 'check_served',
-           'Memorize', 'StopWhenFitted', 'StopWhenDiverged', 'count_params', 'mlp', 'WideBlock', 'wrn', 'Cat',
-           'inception', 'alexnet', 'create_model', 'sgd', 'paper_lr', 'fit']
+           'fit_ceiling', 'check_images', 'ImageSet', 'PadCropFlip', 'CropWhiten', 'RandData', 'served_labels',
+           'check_served', 'Memorize', 'StopWhenFitted', 'StopWhenDiverged', 'count_params', 'mlp', 'WideBlock', 'wrn',
+           'Cat', 'inception', 'alexnet', 'create_model', 'sgd', 'paper_lr', 'fit']
 
 # %% ../nbs/00_paper.ipynb #pp0cd255
 from fastai.basics import *
@@ -98,6 +98,36 @@ def fit_ceiling(x, y):
         best[k] = max(best.get(k, 0), c)
     return sum(best.values())
 
+# %% ../nbs/00_paper.ipynb #ppimgchk
+def _pixels(x) -> str:
+    "What `x` is, for a message: its type, dtype, shape and range"
+    if not isinstance(x, (Tensor, np.ndarray)): return type(x).__name__
+    t = torch.as_tensor(x)
+    n_bad = int((~t.isfinite()).sum()) if t.is_floating_point() else 0
+    rng = f" in [{t.min().item():.4g}, {t.max().item():.4g}]" if t.numel() and not n_bad else ''
+    bad = f", {n_bad} not finite" if n_bad else ''
+    return f"{type(x).__name__} of {str(t.dtype).split('.')[-1]} {tuple(t.shape)}{rng}{bad}"
+
+
+def check_images(ds):
+    "Raise, naming the field, unless `ds` has uint8 (N, C, H, W) images of one shape and labels"
+    for s in ('train', 'test'):
+        x, y = getattr(ds, f'x_{s}'), np.asarray(getattr(ds, f'y_{s}'))
+        if not isinstance(x, Tensor) or x.dtype != torch.uint8 or x.ndim != 4:
+            raise ValueError(f"x_{s} must be a uint8 tensor of (N, C, H, W) images, pixels 0–255, "
+                f"got {_pixels(x)}: e.g. (x * 255).round().to(torch.uint8) for pixels in [0, 1]")
+        if y.ndim != 1 or len(y) != len(x):
+            raise ValueError(f"y_{s} must hold one label per image of x_{s} ({len(x)}), got shape "
+                f"{y.shape}")
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"y_{s} must hold integer class indices, got {y.dtype}")
+        if len(y) and (y.min() < 0 or y.max() >= len(ds.classes)):
+            raise ValueError(f"y_{s} holds labels {y.min()} to {y.max()}, but the {len(ds.classes)} "
+                f"classes are numbered 0 to {len(ds.classes) - 1}")
+    if ds.x_train.shape[1:] != ds.x_test.shape[1:]:
+        raise ValueError(f"x_train's images are {tuple(ds.x_train.shape[1:])}, x_test's "
+            f"{tuple(ds.x_test.shape[1:])}: train and test need one shape")
+
 # %% ../nbs/00_paper.ipynb #ppddc515
 @dataclass
 class ImageSet:
@@ -111,6 +141,8 @@ class ImageSet:
     n_skipped: int = 0
     train_idx: np.ndarray = None  # the images a subset kept (None: all)
     test_idx: np.ndarray = None
+
+    def __post_init__(self): check_images(self)
 
     @property
     def n_classes(self): return len(self.classes)
@@ -157,6 +189,7 @@ class RandData:
     "An `ImageSet` with labels and pixels randomized once, from `seed`, for fastai (§2)"
     def __init__(self, ds: ImageSet, corrupt: float = 0.0, noise: str = 'zhang',
         randomize: str = None, seed: int = 0):
+        check_images(ds)  # again: its fields may have changed since it was made
         check_corrupt(corrupt)
         check_choice(noise, NOISES, 'noise')
         check_choice(randomize, RANDOMIZATIONS, 'randomize')
