@@ -6,7 +6,7 @@ Docs: https://randfit-fai.github.io/randfit_fai/config.html.md"""
 
 # %% auto #0
 __all__ = ['CHECKS', 'UNRECORDED', 'check_int', 'check_positive', 'check_seed', 'check_name', 'check_out', 'check_device',
-           'check_arch', 'RunConfig', 'delegates_settings', 'labels_sha1', 'data_sha1', 'subset_sha1']
+           'check_arch', 'RunConfig', 'delegates_settings', 'labels_sha1', 'data_sha1', 'data_sha256', 'subset_sha1']
 
 # %% ../nbs/03_config.ipynb #cfg02
 from fastai.basics import *
@@ -180,6 +180,15 @@ def data_sha1(ds) -> str:
         h.update(np.ascontiguousarray(y, dtype=np.int64).tobytes())
     return h.hexdigest()
 
+
+def data_sha256(ds) -> str:
+    "A fingerprint of every pixel and label of `ds`, its shapes and classes"
+    h = hashlib.sha256(str((tuple(ds.x_train.shape), tuple(ds.x_test.shape), ds.classes)).encode())
+    for x, y in ((ds.x_train, ds.y_train), (ds.x_test, ds.y_test)):
+        h.update(x.cpu().contiguous().numpy().data)
+        h.update(np.ascontiguousarray(y, dtype=np.int64).data)
+    return h.hexdigest()
+
 # %% ../nbs/03_config.ipynb #cfg33
 def subset_sha1(ds) -> str:
     "A fingerprint of the image indices a subset kept (None when both splits are whole)"
@@ -197,7 +206,7 @@ def recorded(self: RunConfig, ds, rd=None) -> dict:
     "The configuration a run folder records, on `ds` drawn as `rd` (None: the labels aside)"
     keep = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in UNRECORDED}
     keep['device'] = None if self.device is None else torch.device(self.device).type
-    fingerprints = dict(data_sha1=data_sha1(ds), subset_sha1=subset_sha1(ds),
-        labels_sha1=None if rd is None else labels_sha1(rd))
+    fingerprints = dict(data_sha1=data_sha1(ds), data_sha256=data_sha256(ds),
+        subset_sha1=subset_sha1(ds), labels_sha1=None if rd is None else labels_sha1(rd))
     versions = dict(version=randfit_fai.__version__, results_version=randfit_fai.RESULTS_VERSION)
     return {**keep, 'dataset': ds.name, **fingerprints, **versions}

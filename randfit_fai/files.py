@@ -6,8 +6,8 @@ Docs: https://randfit-fai.github.io/randfit_fai/files.html.md"""
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'atomic_write', 'save_sealed', 'load_sealed', 'sha256_file', 'summary_sha256', 'check_not_link',
-           'run_folder', 'RunLock', 'clear_run', 'same_run', 'config_diff', 'Checkpoint', 'SaveHistory', 'RunResult',
-           'version_note', 'load_run']
+           'run_folder', 'RunLock', 'NewerRun', 'check_not_newer', 'clear_run', 'same_run', 'config_diff', 'Checkpoint',
+           'SaveHistory', 'RunResult', 'version_note', 'load_run']
 
 # %% ../nbs/05_files.ipynb #fl02
 from fastai.basics import *
@@ -98,10 +98,14 @@ def RunLock(path):
         yield
         return
     with _open_lock(path) as f:
+        busy = RuntimeError(f"{path} is being written by another process; wait for it to finish, "
+            "or pass another name (name=, --name)")
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuntimeError(f"{path} is being written by another process; wait for it to "
-                "finish, or pass another name") from None
+        except BlockingIOError: raise busy from None
+        # the lock file we hold must still be the folder's: its holder removes it when done
+        try: same = os.fstat(f.fileno()).st_ino == os.stat(path / '.lock').st_ino
+        except FileNotFoundError: same = False
+        if not same: raise busy
         for t in path.glob('*.tmp[0-9]*'):  # what a process killed while writing left
             t.unlink()
         try: yield
@@ -112,8 +116,32 @@ def RunLock(path):
 RUN_FILES = ('summary.json', 'history.csv', 'curves.png', 'first_fit_epoch.npy', 'checkpoint.pth')
 
 # %% ../nbs/05_files.ipynb #fl20d
+class NewerRun(ValueError):
+    "A run folder written by a newer randfit_fai: read by an upgrade, never replaced"
+
+
+def check_not_newer(path, version: str, results_version: int = None):
+    "Refuse a run in `path` written by a newer randfit_fai: an upgrade reads it, nothing replaces it"
+    import randfit_fai
+    from packaging.version import Version, InvalidVersion
+
+    try: newer = version is not None and Version(str(version)) > Version(randfit_fai.__version__)
+    except InvalidVersion: newer = True
+    newer = newer or (results_version or 0) > randfit_fai.RESULTS_VERSION
+    if newer:
+        raise NewerRun(f"{path} was written by randfit_fai {version} (results version "
+            f"{results_version}), newer than this {randfit_fai.__version__} (results version "
+            f"{randfit_fai.RESULTS_VERSION}): upgrade randfit_fai to read it (pip install -U "
+            "randfit_fai); it is left as it is")
+
+
 def clear_run(path):
-    "Remove the files a run writes from folder `path` (links, not what they point to)"
+    "Remove the files a run writes from folder `path` (links, not what they point to), unless newer"
+    fn = Path(path) / 'summary.json'
+    try: s = json.loads(fn.read_text())
+    except (OSError, ValueError): s = None
+    if isinstance(s, dict): check_not_newer(path, s.get('version'), (s.get('config') or {}).get(
+        'results_version'))
     for f in RUN_FILES: (Path(path) / f).unlink(missing_ok=True)
 
 # %% ../nbs/05_files.ipynb #fl22
@@ -148,7 +176,9 @@ def _differing(saved: dict, asked: dict) -> list:
         saved = {'results_version': 1, **saved}
     if 'precision' in asked:  # before `precision`, a CPU run computed in fp32
         saved = {'precision': 'fp32' if saved.get('device') == 'cpu' else None, **saved}
-    skip = lambda k: k == 'version' or (k == 'labels_sha1' and asked.get(k) is None)
+    # a folder from before `data_sha256` has only the sampled `data_sha1` to compare
+    skip = lambda k: (k == 'version' or (k == 'labels_sha1' and asked.get(k) is None)
+        or (k == 'data_sha256' and k not in saved))
     return [k for k in {**saved, **asked} if not skip(k) and saved.get(k) != asked.get(k)]
 
 # %% ../nbs/05_files.ipynb #fl23b
@@ -157,16 +187,21 @@ def same_run(saved, asked: dict) -> bool:
     return isinstance(saved, dict) and not _differing(saved, asked)
 
 # %% ../nbs/05_files.ipynb #fl23c
-_AGAIN = ("(pass another name, or overwrite=True, redo=True in a sweep, to start it again)")
+_AGAIN = ("(to start it again: another name, name= or --name; or overwrite=True, --overwrite; "
+    "in a sweep redo=True, --redo)")
 
 
 def config_diff(saved, asked) -> str:
     "Why a run saved as `saved` is not the one `asked` for: the settings that differ"
     if not isinstance(saved, dict):
         return (f"was written by randfit_fai 0.1, without its configuration: not resumed {_AGAIN}")
-    diffs = '; '.join(f"{k} {saved.get(k)!r} there, {asked.get(k)!r} "
-        "asked" for k in _differing(saved, asked))
-    return f"holds a run with other settings, so it is not resumed: {diffs} {_AGAIN}"
+    keys = _differing(saved, asked)
+    diffs = [f"{k} {saved.get(k)!r} there, {asked.get(k)!r} asked" for k in keys
+        if not k.startswith('data_sha')]
+    if any(k.startswith('data_sha') for k in keys):
+        diffs.insert(0, f"the images or labels of {asked.get('dataset')!r} changed since this run "
+            "began (their fingerprint differs)")
+    return f"holds a run with other settings, so it is not resumed: {'; '.join(diffs)} {_AGAIN}"
 
 # %% ../nbs/05_files.ipynb #fl25
 _RECORD = ('rows', 'fit_epoch', 'fit_time', 'steps', 'first_fit_epoch')  # what continues `Memorize`
@@ -214,6 +249,9 @@ class Checkpoint(Callback):
             raise RuntimeError(f"{self.fname} is not a checkpoint randfit_fai can read safely "
                 f"({type(e).__name__}: {e}): it is damaged, or was not written by randfit_fai, and "
                 "is not loaded; delete it to train this run from the start") from None
+        if isinstance(d, dict) and isinstance(d.get('config'), dict):
+            c = d['config']
+            check_not_newer(self.fname, c.get('version'), c.get('results_version'))
         if not isinstance(d, dict) or not same_run(d.get('config'), self.config):
             saved = d.get('config') if isinstance(d, dict) else None
             raise ValueError(f"{self.fname} {config_diff(saved, self.config)}")
@@ -307,9 +345,12 @@ def load_run(path) -> RunResult:
     "The `RunResult` of a finished run in `path`, its files verified by their SHA-256s"
     path = Path(path)
     fn = path / 'summary.json'
-    redo = ": run it again with overwrite=True (redo=True in a sweep) to replace it"
+    redo = (": run it again with overwrite=True (--overwrite; redo=True, --redo, in a sweep) to "
+        "replace it")
     try: s = json.loads(fn.read_text())
     except ValueError as e: raise ValueError(f"{fn} is damaged ({e}){redo}") from None
+    check_not_newer(path, s.get('version') if isinstance(s, dict) else None,
+        (s.get('config') or {}).get('results_version') if isinstance(s, dict) else None)
     if not isinstance(s, dict) or s.get('sha256') != summary_sha256(s):
         raise ValueError(f"{fn} does not match its SHA-256: it is damaged, was edited, or was "
             f"written by randfit_fai 0.1, whose folders cannot be read{redo}")

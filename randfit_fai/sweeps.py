@@ -115,6 +115,11 @@ def sweep(dataset='digits', corrupts=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), randomize=(
         None) for c in corrupts] + [(0.0, r) for r in randomize if r is not None]))
     grid = itertools.product(L(archs) or [None], pairs, L(seeds))
     cells = [dict(corrupt=c, randomize=r, arch=a, seed=s) for a, (c, r), s in grid]
+    once = list({tuple(c.values()): c for c in cells}.values())
+    if len(once) < len(cells):
+        warnings.warn(f"{len(cells) - len(once)} cell(s) of the grid repeat another (the same "
+            "corruption, randomization, arch and seed): each is run once", stacklevel=2)
+    cells = once
     cbs = kwargs.pop('cbs', None)
     base = RunConfig(dataset=dataset if data is None else None, out=out, subset=subset,
         test_subset=test_subset, overwrite=redo, resume=True, quiet=True, **kwargs)  # checked

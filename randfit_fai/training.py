@@ -113,6 +113,9 @@ def _lr_hint(s: dict) -> str:
     if at_chance and s['epochs_run'] >= s['epochs'] / 2 and lr > 2 * base:
         return (f"training stayed at chance with lr={lr:g}, above the recipe's {base:g}: try a "
             "lower lr")
+    if at_chance and lr < base / 100:
+        return (f"training stayed at chance with lr={lr:g}, far below the recipe's {base:g}: try "
+            "a higher lr, or leave lr unset")
 
 
 def run_hint(s: dict) -> str:
@@ -126,7 +129,7 @@ def run_hint(s: dict) -> str:
             f"{s['bs']}")
     if s['epochs_run'] < s['epochs']:
         return (f"training stopped at epoch {s['epochs_run']} of {s['epochs']}: resume=True "
-            "continues it")
+            "(--resume) continues it")
     return (f"the {s['epochs']}-epoch schedule ended first: try more epochs (e.g. "
         f"epochs={2 * s['epochs']}) or a bigger arch")
 
@@ -162,6 +165,9 @@ def record_run(learn: Learner, cfg: RunConfig, rd: RandData, config: dict, start
     "Write the run's summary, first-fit epochs and curves; return its `RunResult`"
     path, m = learn.path, learn.memorize
     s = _summary(learn, cfg, rd, config, start)
+    # JSON has no NaN or inf (a diverged loss): null, and what it was beside it
+    bad = {k: str(v) for k, v in s.items() if isinstance(v, float) and not math.isfinite(v)}
+    s.update({k: None for k in bad}, **({'not_finite': bad} if bad else {}))
     if cfg.first_fit:
         buf = io.BytesIO()
         np.save(buf, m.first_fit_epoch.numpy().astype(np.int16))
@@ -177,7 +183,7 @@ def record_run(learn: Learner, cfg: RunConfig, rd: RandData, config: dict, start
         finally:
             plt.close(fig)
     # last: a folder with a summary holds the whole run
-    summary = json.dumps(s, indent=2)
+    summary = json.dumps(s, indent=2, allow_nan=False)
     atomic_write(path / 'summary.json', lambda tmp: tmp.write_text(summary))
     # a diverged run keeps its last good one
     if not m.diverged: (path / 'checkpoint.pth').unlink(missing_ok=True)
@@ -222,15 +228,16 @@ def train(cfg: RunConfig, rd: RandData, path: Path, config: dict, resume: bool =
 # %% ../nbs/07_training.ipynb #tr23b
 def in_run_folder(cfg: RunConfig, path: Path, config: dict, train) -> RunResult:
     "`train(path, resume)` in run folder `path`, locked; a finished run of `config` read back"
-    fresh = not cfg.resume
-    if cfg.resume:
-        try:
-            if (done := resumable(path, config)) is not None: return done
-        except (ValueError, RuntimeError):  # another run's files, or damaged ones
-            if not cfg.overwrite: raise
-            fresh = True  # resume=True with overwrite=True: start it again
     path = run_folder(cfg.out, path.name, cfg.overwrite or cfg.resume)
     with RunLock(path), num_threads(cfg.threads or torch.get_num_threads()):
+        fresh = not cfg.resume
+        if cfg.resume:  # checked under the lock: another process may have just finished it
+            try:
+                if (done := resumable(path, config)) is not None: return done
+            except NewerRun: raise  # an upgrade reads it: never replaced
+            except (ValueError, RuntimeError):  # another run's files, or damaged ones
+                if not cfg.overwrite: raise
+                fresh = True  # resume=True with overwrite=True: start it again
         if fresh and cfg.overwrite: clear_run(path)
         return train(path, resume=not fresh)
 
