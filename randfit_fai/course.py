@@ -13,7 +13,7 @@ __all__ = ['RESULTS_URL', 'SOLUTION', 'check_chance_band', 'check_changed_fracti
 import ast, json, math, re
 from pathlib import Path
 import numpy as np, torch
-from .files import atomic_write
+from .files import atomic_write, RunLock
 
 # %% ../nbs/11_course.ipynb #f34b4f64
 def _need(ok, hint):
@@ -247,7 +247,7 @@ def student_copy(src=None, dest='randfit_course', overwrite: bool = False):
     if dest.resolve() == src.resolve():
         raise ValueError(f"dest {str(dest)!r} is the lessons' own folder: the copy must go "
             "elsewhere")
-    if dest.is_dir() and any(dest.iterdir()) and not overwrite:
+    if dest.is_dir() and any(p.name != '.lock' for p in dest.iterdir()) and not overwrite:
         raise FileExistsError(f"{str(dest)!r} is not empty: choose an empty folder, or "
             "overwrite=True (--overwrite) to replace the lessons in it")
     if dest.exists() and not dest.is_dir():
@@ -255,10 +255,16 @@ def student_copy(src=None, dest='randfit_course', overwrite: bool = False):
     nbj = [json.loads(p.read_text()) for p in nbs]
     n = sum(_exercise_sheet(nb) for nb in nbj)
     dest.mkdir(parents=True, exist_ok=True)
-    # atomically: a link planted in `dest` is replaced, not followed
-    for p, nb in zip(nbs, nbj):
-        atomic_write(dest / p.name, lambda tmp: tmp.write_text(json.dumps(nb, indent=1,
-            ensure_ascii=False) + '\n'))
+    # one copy at a time: another writing `dest` now is refused, and one that went first is seen
+    with RunLock(dest, other='choose another folder'):
+        if any(p.name != '.lock' for p in dest.iterdir()) and not overwrite:
+            raise FileExistsError(f"{str(dest)!r} was written meanwhile: choose an empty folder, "
+                "or overwrite=True (--overwrite) to replace the lessons in it")
+        for p in dest.glob('*.ipynb'): p.unlink()  # lessons of another copy: not mixed with these
+        # atomically: a link planted in `dest` is replaced, not followed
+        for p, nb in zip(nbs, nbj):
+            atomic_write(dest / p.name, lambda tmp: tmp.write_text(json.dumps(nb, indent=1,
+                ensure_ascii=False) + '\n'))
     return n
 
 # %% ../nbs/11_course.ipynb #crsig1

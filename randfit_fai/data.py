@@ -18,7 +18,7 @@ from fastai.vision.data import *
 from fastai.callback.all import *
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-import contextlib, hashlib, numbers, shutil, warnings
+import contextlib, hashlib, numbers, shutil, unicodedata, warnings
 from collections import Counter
 from .paper import *
 from .engine import tensor_dataloaders
@@ -210,6 +210,12 @@ def _folder_layout(path: Path):
         raise ValueError(f"{str(path)!r} has {len(classes)} class folder(s) under train; at least "
             "2 are needed")
     unknown = sorted({c for f, s, c in files if s == 1} - set(classes))
+    nfc = {unicodedata.normalize('NFC', c): c for c in classes}
+    twin = next((c for c in unknown if unicodedata.normalize('NFC', c) in nfc), None)
+    if twin is not None:
+        raise ValueError(f"test class {twin!r} of {str(path)!r} differs from training class "
+            f"{nfc[unicodedata.normalize('NFC', twin)]!r} only in its Unicode form (NFC against "
+            "NFD): rename one folder so both are spelled alike")
     if unknown: raise ValueError(f"test classes {unknown} of {str(path)!r} have no training images")
     return files, classes
 

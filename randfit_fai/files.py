@@ -90,7 +90,7 @@ def _open_lock(path):
 
 
 @contextlib.contextmanager
-def RunLock(path):
+def RunLock(path, other: str = 'pass another name (name=, --name)'):
     "Hold run folder `path` for this process alone; clear what a killed writer left"
     try:
         import fcntl
@@ -99,7 +99,7 @@ def RunLock(path):
         return
     with _open_lock(path) as f:
         busy = RuntimeError(f"{path} is being written by another process; wait for it to finish, "
-            "or pass another name (name=, --name)")
+            f"or {other}")
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError: raise busy from None
         # the lock file we hold must still be the folder's: its holder removes it when done

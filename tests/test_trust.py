@@ -111,3 +111,34 @@ def test_a_stalled_download_gives_the_offline_advice(tmp_path, monkeypatch):
     srv.close()
     assert not th.is_alive(), 'the download still hangs after 30 s'
     assert isinstance(said[0], FileNotFoundError) and 'offline, put it at' in str(said[0]), said
+
+
+def _lessons(folder, names):
+    folder.mkdir(parents=True)
+    nb = dict(cells=[], metadata={}, nbformat=4, nbformat_minor=5)
+    for n in names: (folder / n).write_text(json.dumps(nb))
+    return folder
+
+
+def test_student_copies_never_mix(tmp_path):
+    from randfit_fai.course import student_copy
+    a, b = _lessons(tmp_path / 'a', ['01_x.ipynb', '02_y.ipynb']), _lessons(tmp_path / 'b', ['03_z.ipynb'])
+    dest = tmp_path / 'dest'
+    with RunLock(dest.mkdir() or dest):  # another copy writing it now: refused, nothing written
+        with pytest.raises(RuntimeError, match='being written by another process.*choose another folder'):
+            student_copy(a, dest)
+    assert not list(dest.glob('*.ipynb'))
+    student_copy(a, dest)
+    with pytest.raises(FileExistsError): student_copy(b, dest)
+    student_copy(b, dest, overwrite=True)  # replaces the lessons whole
+    assert sorted(p.name for p in dest.iterdir()) == ['03_z.ipynb']
+
+
+def test_class_names_differing_only_in_unicode_form_are_named(tmp_path):
+    import unicodedata
+    from PIL import Image
+    for split, c in (('train', 'a'), ('test', 'a'), ('train', unicodedata.normalize('NFC', 'café')),
+                     ('test', unicodedata.normalize('NFD', 'café'))):
+        (tmp_path / split / c).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / split / c / '0.png')
+    with pytest.raises(ValueError, match='only in its Unicode form'): load_folder(tmp_path)
