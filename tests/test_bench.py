@@ -37,3 +37,34 @@ def test_epoch_cost_quick_on_cpu(cifar10_subset, tmp_path):
 def test_cache_read_on_cpu(cifar10_subset, tmp_path):
     r = bench('cache_read.py', '--data', str(cifar10_subset), out=tmp_path / 'cache.json')
     assert not missing(r, ['load_s', 'load_cached_s']) and set(r['load_cached_parts_s']) == {'list', 'key', 'read'}
+
+
+def _tiny_fastai_home(root):
+    "A fastai data folder whose cifar10 and cifar100 are tiny synthetic image folders (what a dry run trains on)"
+    from PIL import Image
+    from randfit_fai.data import synthetic
+    for name, k in (('cifar10', 10), ('cifar100', 20)):
+        ds = synthetic(n_train=120, n_test=120, n_classes=k, shape=(3, 32, 32))
+        for split, xs, ys in (('train', ds.x_train, ds.y_train), ('test', ds.x_test, ds.y_test)):
+            for i, (x, y) in enumerate(zip(xs, ys)):
+                d = root / 'data' / name / split / ds.classes[y]
+                d.mkdir(parents=True, exist_ok=True)
+                Image.fromarray(x.permute(1, 2, 0).numpy()).save(d / f'{i}.png')
+    return root
+
+
+@pytest.mark.parametrize('call', [1, 2])
+def test_device_run_dry_run(call, tmp_path):
+    "The GPU lease's script runs every step on the CPU, so that on the GPU only the GPU can fail"
+    import os
+    env = {**os.environ, 'FASTAI_HOME': str(_tiny_fastai_home(tmp_path / 'fastai'))}
+    p = subprocess.run([sys.executable, str(BENCH / 'device_run.py'), str(call), '--dry-run', '--out', str(tmp_path / 'out')],
+                       capture_output=True, text=True, timeout=600, env=env, cwd=BENCH.parent)
+    r = json.loads((tmp_path / 'out' / f'device_run_{call}.json').read_text())
+    assert p.returncode == 0 and not [s for s in r['steps'].values() if 'error' in s], (p.stdout, p.stderr[-2000:], r)
+    want = {1: ['cuda_tests', 'user_call'], 2: ['figure1', 'fp16', 'seeds']}[call]
+    assert list(r['steps']) == want and r['dry_run'] and r['device'] == 'cpu'
+    if call == 1: assert r['steps']['user_call']['result']['dataset'] == 'cifar100'
+    else:
+        assert len(r['steps']['figure1']['result']['rows']) == 9 and (tmp_path / 'out' / 'figure1.png').exists()
+        assert [s['seed'] for s in r['steps']['seeds']['result']] == [0, 1, 2, 3, 4]
