@@ -3,8 +3,8 @@
 Claims measured, on all 50,000 CIFAR-10 training images and all 10,000 test images (`recipe='paper'`: 28×28 centre
 crop, whitening per image, SGD with momentum 0.9, lr 0.01 decayed ×0.95 per epoch, batch 128, at most 100 epochs,
 stopping at 100 % training accuracy). Results: `bench/results/cpu-<date>-paper-scale-<claim>.json`, each with the
-device, date, package version, the time each run trained (`run_time_s`, and their sum
-`runs_time_s`: a second call reads finished runs back, so its `wall_s` is short) and each run's curves; the numbers are quoted where the course shows them (lessons 2–4).
+device, date, package version, the time each run trained (`run_time_s`, and their sum `runs_time_s`: a second call
+reads finished runs back, so its `wall_s` is short) and each run's curves; lessons 2–4 show them.
 
 - `table1`: Table 1's MLP block: `mlp-1x512` and `mlp-3x512`, true labels with weight decay (5e-4, our choice: the
   paper's text gives no value) and without, and random labels without.
@@ -21,7 +21,7 @@ Every cell is a resumable run folder under `--out`: stop at any time and run the
 `cifar10` and `cifar100` are fastai's: offline, put them (e.g. with `../shared/tools/materialize.py`) where the error
 message says.
 """
-import argparse, datetime, json, platform, time
+import argparse, datetime, json, math, platform, time
 from pathlib import Path
 import numpy as np, torch
 import randfit_fai
@@ -62,9 +62,14 @@ def curve(path):
                 history={k: h[k].round(5).tolist() for k in ('epoch', 'step', 'train_loss', 'train_acc', 'test_acc')})
 
 
-KEYS = ('dataset', 'arch', 'corrupt', 'randomize', 'wd', 'augment', 'n_train', 'n_test', 'n_params', 'epochs',
-        'epochs_run', 'fitted', 'fit_epoch', 'fit_time_s', 'final_train_acc', 'final_test_acc', 'precision', 'threads',
-        'version', 'path')
+def _json(v):
+    "A row's value as JSON has it: pandas' NaN for a missing value is null"
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+KEYS = ('dataset', 'arch', 'corrupt', 'randomize', 'wd', 'augment', 'lr', 'bs', 'n_train', 'n_test', 'n_params',
+        'epochs', 'epochs_run', 'fitted', 'fit_epoch', 'fit_time_s', 'final_train_acc', 'final_test_acc', 'precision',
+        'threads', 'device', 'version', 'path')
 
 
 def main(claim, out, threads, subset=None, epochs=None):
@@ -73,7 +78,7 @@ def main(claim, out, threads, subset=None, epochs=None):
         kw.update({k: v for k, v in dict(subset=subset, epochs=epochs).items() if v})
         sub = kw.pop('folder', None)
         df = sweep(dataset, out=f'{out}/{sub}' if sub else out, threads=threads, **PAPER, **kw)
-        rows += [{**{k: r[k] for k in KEYS}, **curve(r['path'])} for r in df.to_dict('records')]
+        rows += [{**{k: _json(r[k]) for k in KEYS}, **curve(r['path'])} for r in df.to_dict('records')]
     return dict(claim=claim, date=datetime.date.today().isoformat(), version=randfit_fai.__version__,
                 torch=torch.__version__, device=f'cpu ({platform.machine()}), {threads} thread(s) per run',
                 host=platform.platform(), wall_s=round(time.time() - t), runs_time_s=round(sum(r['run_time_s'] for r in rows)),
@@ -93,4 +98,4 @@ if __name__ == '__main__':
     print(json.dumps(res, indent=1, default=str))
     if not (a.subset or a.epochs):
         f = Path(a.results) / f"cpu-{res['date']}-paper-scale-{a.claim}.json"
-        f.write_text(json.dumps(res, indent=1, default=str))
+        f.write_text(json.dumps(res, indent=1, default=str, allow_nan=False))

@@ -122,8 +122,8 @@ def check_images(ds):
         if not np.issubdtype(y.dtype, np.integer):
             raise ValueError(f"y_{s} must hold integer class indices, got {y.dtype}")
         if len(y) and (y.min() < 0 or y.max() >= len(ds.classes)):
-            raise ValueError(f"y_{s} holds labels {y.min()} to {y.max()}, but the {len(ds.classes)} "
-                f"classes are numbered 0 to {len(ds.classes) - 1}")
+            raise ValueError(f"y_{s} holds labels {y.min()} to {y.max()}, but the "
+                f"{len(ds.classes)} classes are numbered 0 to {len(ds.classes) - 1}")
     if ds.x_train.shape[1:] != ds.x_test.shape[1:]:
         raise ValueError(f"x_train's images are {tuple(ds.x_train.shape[1:])}, x_test's "
             f"{tuple(ds.x_test.shape[1:])}: train and test need one shape")

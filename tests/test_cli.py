@@ -66,7 +66,7 @@ def test_the_command_lines_run_and_the_record_cover_the_same_settings(tmp_path):
     r = run('digits', corrupt=1.0, epochs=1, out=tmp_path, quiet=True)
     recorded = set(fields) - set(UNRECORDED)
     assert recorded <= set(r.summary['config']), recorded - set(r.summary['config'])
-    derived = {'data_sha1', 'subset_sha1', 'labels_sha1', 'version', 'results_version'}
+    derived = {'data_sha1', 'data_sha256', 'subset_sha1', 'labels_sha1', 'version', 'results_version'}
     assert set(r.summary['config']) == recorded | derived
 
 

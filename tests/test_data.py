@@ -190,7 +190,7 @@ def test_a_folder_of_grey_and_colour_images_says_what_to_do(tmp_path):
     root = image_folder(tmp_path / 'imgs', src)
     grey = next((root / 'train' / 'c1').iterdir())
     Image.open(grey).convert('L').save(grey)
-    with pytest.raises(ValueError, match=r'mix grey \(1 channel\) and colour \(3 channels\).*convert them'):
+    with pytest.raises(ValueError, match=r'mix grey \(1 channel, e\.g\. .*\) and colour \(3 channels, e\.g\. .*\).*convert them'):
         load_folder(root)
 
 
