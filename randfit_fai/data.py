@@ -66,7 +66,8 @@ def image_files(path):
     for d, dirs, fs in os.walk(path, followlinks=True):
         real = os.path.realpath(d)
         if real in seen:  # a link back up (a loop) or to a folder already read
-            warnings.warn(f"{d!r} is a link to {seen[real]!r}, already read: left out", stacklevel=2)
+            warnings.warn(f"{d!r} is a link to {seen[real]!r}, already read: left out",
+                stacklevel=2)
             dirs[:] = []
             continue
         seen[real] = d

@@ -121,7 +121,7 @@ class NewerRun(ValueError):
 
 
 def check_not_newer(path, version: str, results_version: int = None):
-    "Refuse a run in `path` written by a newer randfit_fai: an upgrade reads it, nothing replaces it"
+    "Refuse a run in `path` written by a newer randfit_fai: an upgrade reads it, none replaces it"
     import randfit_fai
     from packaging.version import Version, InvalidVersion
 

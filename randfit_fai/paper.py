@@ -114,8 +114,9 @@ def check_images(ds):
     for s in ('train', 'test'):
         x, y = getattr(ds, f'x_{s}'), np.asarray(getattr(ds, f'y_{s}'))
         if not isinstance(x, Tensor) or x.dtype != torch.uint8 or x.ndim != 4:
-            raise ValueError(f"x_{s} must be a uint8 tensor of (N, C, H, W) images, pixels 0–255, "
-                f"got {_pixels(x)}: e.g. (x * 255).round().to(torch.uint8) for pixels in [0, 1]")
+            raise ValueError(f"x_{s} must be a uint8 tensor of (N, C, H, W) images, pixels "
+                f"0–255, got {_pixels(x)}: e.g. (x * 255).round().to(torch.uint8) for pixels "
+                "in [0, 1]")
         if y.ndim != 1 or len(y) != len(x):
             raise ValueError(f"y_{s} must hold one label per image of x_{s} ({len(x)}), got shape "
                 f"{y.shape}")

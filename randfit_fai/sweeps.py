@@ -155,7 +155,7 @@ def _true_labels(df): return df[df.randomize.isna()]
 
 
 def fig1a(df, arch=None, ax=None):
-    "Training loss against steps per randomization of `arch`: rows' `history`, else their run folders"
+    "Training loss against steps per randomization of `arch`: rows' `history`, else run folders"
     arch = arch or df.arch.iloc[0]
     d = df[df.arch == arch]
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
