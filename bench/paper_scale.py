@@ -14,6 +14,12 @@ reads finished runs back, so its `wall_s` is short) and each run's curves; lesso
   3× the lr), and with random crops, on true labels (30 epochs at most).
 - `cifar100`: random labels on all of CIFAR-100 with `mlp-3x512`.
 
+Measured on this project's 2-core CPU (x86_64, AVX512-BF16, torch 2.14.1), one thread and bf16 per run, two runs at a
+time, 2026-12-06 (bench/results/README.md has the whole table): Figure 1's nine runs all fitted, test accuracy 54.4 %
+with true labels falling to 9.6 % with random ones, random labels in 45 epochs against 28 (1.6×), 1.0 h of training;
+Table 1's MLPs within about two points of the paper's test accuracies (3x512: 54.43 %, paper 52.39 %; random labels
+9.60 %, paper 10.48 %), 0.9 h; CIFAR-100 random labels 97.87 % fitted in 100 epochs, test 0.94 %, 848 s.
+
 Every cell is a resumable run folder under `--out`: stop at any time and run the same command again.
 
     python bench/paper_scale.py table1|figure1|implicit|cifar100 [--out randfit_runs/paper_scale] [--threads 1]
