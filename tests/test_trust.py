@@ -142,3 +142,21 @@ def test_class_names_differing_only_in_unicode_form_are_named(tmp_path):
         (tmp_path / split / c).mkdir(parents=True, exist_ok=True)
         Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / split / c / '0.png')
     with pytest.raises(ValueError, match='only in its Unicode form'): load_folder(tmp_path)
+
+
+@pytest.mark.slow
+def test_every_single_image_replacement_changes_the_fingerprint(cifar10_subset, tmp_path):
+    "Real CIFAR-10 images, one at a time replaced by another: the fingerprint a resume compares notices each"
+    import random, shutil
+    from randfit_fai.config import data_sha256
+    root = tmp_path / 'cifar10'
+    shutil.copytree(cifar10_subset, root)
+    base = data_sha256(load_folder(root))
+    files = sorted((root / 'train').rglob('*.jpg'))
+    rng = random.Random(0)
+    for a, b in (rng.sample(files, 2) for _ in range(20)):
+        saved = a.read_bytes()
+        a.write_bytes(b.read_bytes())
+        assert data_sha256(load_folder(root)) != base, (a, b)
+        a.write_bytes(saved)
+    assert data_sha256(load_folder(root)) == base
