@@ -64,7 +64,7 @@ def check_not_link(path):
     "Refuse a run folder that is a link: what a run writes stays in the folder named"
     if Path(path).is_symlink():
         raise ValueError(f"{str(path)!r} is a link to {os.readlink(path)!r}; a run writes only "
-            "into a folder of its own: remove the link, or pass another name")
+            "into a folder of its own: remove the link, or pass another name (name=, --name)")
 
 # %% ../nbs/05_files.ipynb #fl17
 def run_folder(out, name: str, overwrite: bool = False) -> Path:
