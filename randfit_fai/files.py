@@ -120,11 +120,15 @@ class NewerRun(ValueError):
     "A run folder written by a newer randfit_fai: read by an upgrade, never replaced"
 
 
-def check_not_newer(path, version: str, results_version: int = None):
-    "Refuse a run in `path` written by a newer randfit_fai: an upgrade reads it, none replaces it"
+def check_not_newer(path, saved):
+    "Refuse a run in `path` whose `saved` summary or checkpoint a newer randfit_fai wrote"
     import randfit_fai
     from packaging.version import Version, InvalidVersion
 
+    if not isinstance(saved, dict): return
+    config = saved['config'] if isinstance(saved.get('config'), dict) else {}
+    version = saved.get('version', config.get('version'))
+    results_version = config.get('results_version')
     try: newer = version is not None and Version(str(version)) > Version(randfit_fai.__version__)
     except InvalidVersion: newer = True
     newer = newer or (results_version or 0) > randfit_fai.RESULTS_VERSION
@@ -140,8 +144,7 @@ def clear_run(path):
     fn = Path(path) / 'summary.json'
     try: s = json.loads(fn.read_text())
     except (OSError, ValueError): s = None
-    if isinstance(s, dict): check_not_newer(path, s.get('version'), (s.get('config') or {}).get(
-        'results_version'))
+    check_not_newer(path, s)
     for f in RUN_FILES: (Path(path) / f).unlink(missing_ok=True)
 
 # %% ../nbs/05_files.ipynb #fl22
@@ -249,9 +252,7 @@ class Checkpoint(Callback):
             raise RuntimeError(f"{self.fname} is not a checkpoint randfit_fai can read safely "
                 f"({type(e).__name__}: {e}): it is damaged, or was not written by randfit_fai, and "
                 "is not loaded; delete it to train this run from the start") from None
-        if isinstance(d, dict) and isinstance(d.get('config'), dict):
-            c = d['config']
-            check_not_newer(self.fname, c.get('version'), c.get('results_version'))
+        check_not_newer(self.fname, d)
         if not isinstance(d, dict) or not same_run(d.get('config'), self.config):
             saved = d.get('config') if isinstance(d, dict) else None
             raise ValueError(f"{self.fname} {config_diff(saved, self.config)}")
@@ -349,8 +350,7 @@ def load_run(path) -> RunResult:
         "replace it")
     try: s = json.loads(fn.read_text())
     except ValueError as e: raise ValueError(f"{fn} is damaged ({e}){redo}") from None
-    check_not_newer(path, s.get('version') if isinstance(s, dict) else None,
-        (s.get('config') or {}).get('results_version') if isinstance(s, dict) else None)
+    check_not_newer(path, s)
     if not isinstance(s, dict) or s.get('sha256') != summary_sha256(s):
         raise ValueError(f"{fn} does not match its SHA-256: it is damaged, was edited, or was "
             f"written by randfit_fai 0.1, whose folders cannot be read{redo}")

@@ -162,8 +162,8 @@ def fig1a(df, arch=None, ax=None):
     for lbl, c, r, ls in _FIG1A:
         sel = d[(d.corrupt == c) & ((d.randomize == r) if r else d.randomize.isna())]
         if len(sel):
-            r = sel.iloc[0]
-            h = pd.DataFrame(r.history) if 'history' in d else load_run(r.path).history
+            row = sel.iloc[0]
+            h = pd.DataFrame(row.history) if 'history' in d else load_run(row.path).history
             ax.plot(h.step, h.train_loss, ls, label=lbl)
     ax.set(xlabel='training steps', ylabel='training loss', title=f'(a) {_label(d, arch)}')
     ax.legend()

@@ -41,15 +41,10 @@ def test_cache_read_on_cpu(cifar10_subset, tmp_path):
 
 def _tiny_fastai_home(root):
     "A fastai data folder whose cifar10 and cifar100 are tiny synthetic image folders (what a dry run trains on)"
-    from PIL import Image
+    from conftest import image_folder
     from randfit_fai.data import synthetic
     for name, k in (('cifar10', 10), ('cifar100', 20)):
-        ds = synthetic(n_train=120, n_test=120, n_classes=k, shape=(3, 32, 32))
-        for split, xs, ys in (('train', ds.x_train, ds.y_train), ('test', ds.x_test, ds.y_test)):
-            for i, (x, y) in enumerate(zip(xs, ys)):
-                d = root / 'data' / name / split / ds.classes[y]
-                d.mkdir(parents=True, exist_ok=True)
-                Image.fromarray(x.permute(1, 2, 0).numpy()).save(d / f'{i}.png')
+        image_folder(root / 'data' / name, synthetic(n_train=120, n_test=120, n_classes=k, shape=(3, 32, 32)))
     return root
 
 

@@ -68,14 +68,6 @@ def test_a_folder_inside_a_class_folder_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"extra.*inside the class folder"): load_folder(root)
 
 
-def test_superclass_folders_still_work(tmp_path):
-    "CIFAR-100's layout, train/<superclass>/<class>/…: the class is the folder the images are in"
-    for split in ('train', 'test'):
-        for sup, c in (('s1', 'a'), ('s1', 'b'), ('s2', 'c')):
-            _save(tmp_path / split / sup / c / '0.png', np.zeros((4, 4), np.uint8))
-    assert load_folder(tmp_path).classes == ['a', 'b', 'c']
-
-
 def test_images_directly_in_train_are_refused(tmp_path):
     root = _folder(tmp_path)
     _save(root / 'train' / 'loose.png', np.zeros((4, 4), np.uint8))
